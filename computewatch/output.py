@@ -1,0 +1,61 @@
+"""Claims out: JSON lines, CSV or a rich table. Shared by `extract` and `claims`."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Iterable
+
+
+def human(value: float | None) -> str:
+    """4e10 -> '40B', 240000 -> '240K': figures an analyst reads at a glance."""
+    if value is None:
+        return ""
+    if abs(value) < 1e6 and float(value).is_integer():
+        return f"{value:,.0f}"
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{value / size:.4g}{suffix}"
+    return f"{value:.4g}"
+
+
+def figure(row: dict) -> str:
+    v = human(row.get("value"))
+    if row.get("value_max") is not None:
+        v += "–" + human(row["value_max"])
+    unit = row.get("currency") if row.get("kind") == "money" else row.get("unit")
+    approx = {"about": "~", "over": ">", "under": "<", "up_to": "≤"}.get(row.get("approx") or "", "")
+    return f"{approx}{v} {unit or ''}".strip()
+
+
+def write_jsonl(rows: Iterable[dict], out=None) -> None:
+    out = out or sys.stdout
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    out.flush()
+
+
+def write_csv(rows: list[dict], columns: list[str], out=None, header: bool = True) -> None:
+    w = csv.DictWriter(out or sys.stdout, fieldnames=columns, extrasaction="ignore")
+    if header:
+        w.writeheader()
+    for row in rows:
+        w.writerow(row)
+
+
+def write_table(rows: list[dict], title: str | None = None, extra: list[str] = ()) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("kind", style="cyan", no_wrap=True)
+    table.add_column("figure", justify="right", style="bold", no_wrap=True)
+    table.add_column("subject", style="green")
+    table.add_column("metric")
+    for col in extra:
+        table.add_column(col)
+    table.add_column("mention", overflow="fold")
+    for r in rows:
+        table.add_row(r["kind"], figure(r), r.get("subject") or "", r.get("metric") or "",
+                      *[str(r.get(c) or "") for c in extra], r.get("text") or "")
+    Console(soft_wrap=False).print(table)

@@ -1,0 +1,73 @@
+"""Settings in one place: CLI flag > environment > config file > default.
+
+The config file is TOML: $COMPUTEWATCH_CONFIG, else ~/.config/computewatch/config.toml. Every key
+below may appear there; the environment variable of a key is COMPUTEWATCH_<KEY upper-cased>.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+def _data_home() -> Path:
+    base = os.environ.get("COMPUTEWATCH_HOME") or os.path.join(
+        os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"), "computewatch")
+    return Path(base)
+
+
+@dataclass
+class Settings:
+    db: str = ""                          # SQLAlchemy URL; default: SQLite file in the data home
+    sources: str = ""                     # a sources TOML that adds to / overrides the shipped list
+    max_page_bytes: int = 20 * 1024 * 1024  # bigger pages are refused (and not stored)
+    fetch_timeout: float = 30.0           # seconds per HTTP request
+    user_agent: str = "computewatch/0.1 (news research crawler)"
+    log_format: str = "text"              # text | json
+    log_file: str = ""                    # also log to this rotating file
+
+    def __post_init__(self):
+        if not self.db:
+            self.db = f"sqlite:///{_data_home() / 'computewatch.db'}"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("COMPUTEWATCH_CONFIG")
+                or os.path.expanduser("~/.config/computewatch/config.toml"))
+
+
+def load(**cli) -> Settings:
+    """Settings with precedence CLI (non-None kwargs) > environment > config file > default."""
+    values: dict = {}
+    path = config_path()
+    if path.is_file():
+        try:
+            values.update(tomllib.loads(path.read_text("utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise SettingsError(f"{path}: not valid TOML: {e}") from None
+    known = {f.name: f for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise SettingsError(f"{path}: unknown setting(s): {', '.join(sorted(unknown))}")
+    for name in known:
+        env = os.environ.get(f"COMPUTEWATCH_{name.upper()}")
+        if env is not None and env != "":
+            values[name] = env
+    values.update({k: v for k, v in cli.items() if v is not None and k in known})
+    for name, value in list(values.items()):
+        typ = known[name].type
+        try:
+            if typ == "int":
+                values[name] = int(value)
+            elif typ == "float":
+                values[name] = float(value)
+            else:
+                values[name] = str(value)
+        except ValueError:
+            raise SettingsError(f"setting {name}: not a valid {typ}: {value!r}") from None
+    return Settings(**values)

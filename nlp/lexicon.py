@@ -1,0 +1,205 @@
+"""The data files under nlp/data, loaded once and compiled into matchers.
+
+Lexicons are data (currencies, hedges, hardware, organisations, metrics): extending coverage
+means editing a TOML file, not code.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+def _load(name: str) -> dict:
+    return tomllib.loads(resources.files("nlp").joinpath("data", name).read_text("utf-8"))
+
+
+def _alternation(words: list[str]) -> str:
+    """A regex alternation, longest first so that 'US$' wins over '$'."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _is_ascii_word(w: str) -> bool:
+    return w[:1].isascii() and w[:1].isalpha()
+
+
+@dataclass(frozen=True)
+class CurrencyLexicon:
+    before: re.Pattern          # matches a sign/word that ends right where a number starts
+    after: re.Pattern           # matches a word that starts right where a number ends
+    iso_before: dict            # (surface, lang) -> ISO
+    iso_after: dict
+
+    def iso(self, table: dict, surface: str, lang: str) -> str | None:
+        return table.get((surface.lower(), lang)) or table.get((surface.lower(), "*"))
+
+
+@cache
+def currencies() -> CurrencyLexicon:
+    iso_before: dict = {}
+    iso_after: dict = {}
+    before_words: list[str] = []
+    after_words: list[str] = []
+    for c in _load("currencies.toml")["currency"]:
+        lang = "zh" if c.get("zh_only") else "en" if c.get("en_only") else "*"
+        for w in c.get("before", []):
+            iso_before.setdefault((w.lower(), lang), c["iso"])
+            before_words.append(w)
+        for w in c.get("after", []):
+            iso_after.setdefault((w.lower(), lang), c["iso"])
+            after_words.append(w)
+    # A word currency must end at a word boundary (5 dollars, not 5 dollarsign); a sign need not.
+    before = re.compile(rf"(?:{_alternation(before_words)})\s?$", re.IGNORECASE)
+    after = re.compile(
+        rf"\s?(?:{_alternation(after_words)})(?![A-Za-z])", re.IGNORECASE)
+    return CurrencyLexicon(before, after, iso_before, iso_after)
+
+
+@dataclass(frozen=True)
+class HedgeLexicon:
+    before: re.Pattern          # hedge ending where the number (or its currency) starts
+    after: re.Pattern           # hedge starting where the mention ends
+    kind_of: dict               # lower-cased surface -> about | over | under | up_to
+
+
+@cache
+def hedges(lang: str) -> HedgeLexicon:
+    data = _load("hedges.toml")[lang]
+    kind_of: dict = {}
+    before_words: list[str] = []
+    after_words: list[str] = []
+    for kind, where in data.items():
+        for w in where.get("before", []):
+            kind_of.setdefault(("before", w.lower()), kind)
+            before_words.append(w)
+        for w in where.get("after", []):
+            kind_of.setdefault(("after", w.lower()), kind)
+            after_words.append(w)
+    if lang == "en":
+        before = re.compile(rf"(?<![A-Za-z])(?:{_alternation(before_words)})\s+$", re.IGNORECASE)
+        after = re.compile(rf"^(?:\s+|\s?(?=[-+]))(?:{_alternation(after_words)})(?![A-Za-z])",
+                           re.IGNORECASE)
+    else:
+        before = re.compile(rf"(?:{_alternation(before_words)})\s?$")
+        after = re.compile(rf"^\s?(?:{_alternation(after_words)})")
+    return HedgeLexicon(before, after, kind_of)
+
+
+@dataclass(frozen=True)
+class Chip:
+    name: str                   # canonical, may hold "{0}" filled from the pattern's group
+    pattern: re.Pattern
+    lower: bool = False         # the filled-in part is written lower-case (TPU v5p), else upper
+
+
+@dataclass(frozen=True)
+class HardwareLexicon:
+    chips: tuple[Chip, ...]
+    any_chip: re.Pattern        # any chip name, for finding the chip a bare count refers to
+    generic_noun: re.Pattern    # "GPUs", "chips", "芯片" after a named chip
+    vendor: re.Pattern          # vendor names and modifiers between a count and the chip
+
+    def match_at(self, text: str, pos: int) -> tuple[str, int] | None:
+        """The longest chip name starting exactly at `pos`: (canonical name, end offset)."""
+        best = None
+        for chip in self.chips:
+            m = chip.pattern.match(text, pos)
+            if m and (best is None or m.end() > best[1]):
+                parts = [(g.lower() if chip.lower else g.upper()) if g else "" for g in m.groups()]
+                name = chip.name.format(*parts) if parts else chip.name
+                best = (name.strip(), m.end())
+        return best
+
+
+_CHIP_TAIL = r"(?:s(?![A-Za-z]))?"      # H100s
+
+
+@cache
+def hardware() -> HardwareLexicon:
+    data = _load("hardware.toml")
+    chips = []
+    alts = []
+    for c in data["chip"]:
+        for p in c["patterns"]:
+            # A Latin chip name must not run into more letters or digits: H100 is not H1000.
+            guard = r"(?![A-Za-z0-9])" if re.search(r"[A-Za-z0-9]\)?\??$", p) else ""
+            full = rf"(?:{p}){_CHIP_TAIL}{guard}" if guard else rf"(?:{p}){_CHIP_TAIL}"
+            chips.append(Chip(c["name"], re.compile(full, re.IGNORECASE), c.get("case") == "lower"))
+            alts.append(re.sub(r"\((?!\?)", "(?:", p))
+    any_chip = re.compile(rf"(?<![A-Za-z0-9])(?:{'|'.join(alts)})", re.IGNORECASE)
+    generic = re.compile(rf"\s?(?:{_alternation(data['generic_nouns'])})(?![A-Za-z])",
+                         re.IGNORECASE)
+    words = data["vendors"] + data["modifiers"]
+    latin = [w for w in words if _is_ascii_word(w) or w.startswith("'")]
+    han = [w for w in words if w not in latin]
+    # Latin words end at a word boundary (AI, not AIR); Han words run straight into the chip (英伟达H100).
+    vendor = re.compile(rf"\s?(?:(?:{_alternation(latin)})(?:'s|’s)?(?![A-Za-z0-9])|(?:{_alternation(han)}))",
+                        re.IGNORECASE)
+    # Chinese chip words are matched case-sensitively anyway (no case); Latin ones ignore case.
+    return HardwareLexicon(tuple(chips), any_chip, generic, vendor)
+
+
+@dataclass(frozen=True)
+class Org:
+    name: str
+    role: str                   # buyer | vendor | media
+
+
+@dataclass(frozen=True)
+class OrgLexicon:
+    orgs: dict                  # alias (as written) -> Org
+    pattern: re.Pattern         # every alias, for a cheap scan of whole articles
+
+    def lookup(self, surface: str) -> Org | None:
+        return self.orgs.get(surface) or self.orgs.get(surface.lower())
+
+
+@cache
+def organisations() -> OrgLexicon:
+    orgs: dict = {}
+    words: list[str] = []
+    for o in _load("organizations.toml")["org"]:
+        org = Org(o["name"], o["role"])
+        for alias in o["aliases"]:
+            orgs.setdefault(alias, org)
+            orgs.setdefault(alias.lower(), org)
+            words.append(alias)
+    # Latin aliases need word boundaries (Meta, not Metaverse; AMD, not AMDahl).
+    latin = [w for w in words if _is_ascii_word(w)]
+    han = [w for w in words if not _is_ascii_word(w)]
+    pattern = re.compile(
+        rf"(?<![A-Za-z0-9])(?:{_alternation(latin)})(?![A-Za-z0-9])|(?:{_alternation(han)})")
+    return OrgLexicon(orgs, pattern)
+
+
+@cache
+def metrics() -> dict[str, str]:
+    """keyword (lower-cased) -> metric label."""
+    out: dict = {}
+    for metric, words in _load("metrics.toml").items():
+        for w in words:
+            out.setdefault(w.lower(), metric)
+    return out
+
+
+@cache
+def metric_pattern() -> re.Pattern:
+    words = list(metrics())
+    latin = [w for w in words if _is_ascii_word(w)]
+    han = [w for w in words if not _is_ascii_word(w)]
+    return re.compile(rf"(?<![A-Za-z])(?:{_alternation(latin)})(?![A-Za-z])|(?:{_alternation(han)})",
+                      re.IGNORECASE)
+
+
+@cache
+def non_numbers() -> re.Pattern:
+    """Words that contain numeral characters but are not numbers (一切, 万一, 统一)."""
+    words = _load("non_numbers.toml")["zh"]
+    return re.compile(_alternation(words))
+
+
+@cache
+def exclusions() -> dict:
+    return _load("exclusions.toml")

@@ -1,0 +1,310 @@
+"""Stage two of the number grammar: a quantity becomes a mention.
+
+Around each quantity from `nlp.quantities` this attaches, in order: a hedge and a currency sign
+before it; a range partner (385-410亿, $37bn-$40bn, between $60 billion and $65 billion) whose
+magnitude and currency apply to both ends; then after it a percent sign, a power unit, a currency
+word, or a chip (with classifier, vendor and modifiers), and a trailing hedge. What nothing
+attaches to stays a plain `number`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp import lexicon, sentences
+from nlp.quantities import Quantity, scan
+from nlp.textnorm import detect_lang, fold
+from nlp.types import Mention
+
+_PERCENT = re.compile(r"\s?(?:%|percent(?:age points?)?(?![A-Za-z])|per cent(?![A-Za-z])"
+                      r"|pct(?![A-Za-z])|个百分点|個百分點|百分点)", re.IGNORECASE)
+# Power in watts. Energy (kWh, 千瓦时, GW-hours) is not power: the lookahead refuses it.
+_POWER_UNITS = {"gw": 1e9, "gigawatt": 1e9, "gigawatts": 1e9, "吉瓦": 1e9, "千兆瓦": 1e9,
+                "mw": 1e6, "megawatt": 1e6, "megawatts": 1e6, "兆瓦": 1e6,
+                "kw": 1e3, "kilowatt": 1e3, "kilowatts": 1e3, "千瓦": 1e3,
+                "tw": 1e12, "terawatt": 1e12, "terawatts": 1e12, "瓦": 1.0, "瓦特": 1.0}
+_POWER = re.compile(
+    r"\s?-?\s?(GW|MW|kW|TW|gigawatts?|megawatts?|kilowatts?|terawatts?|千兆瓦|吉瓦|兆瓦|千瓦|瓦特|瓦)"
+    r"(?![A-Za-z]|\s?(?:h\b|hours?\b|时|小时|·时)|-?hours?)", re.IGNORECASE)
+_CLASSIFIER = re.compile(r"\s?[块塊张張颗顆枚片台个個]")
+_BARE_CLASSIFIER = "块塊张張颗顆枚片"        # a count of chips named earlier: 另一个集群配备24,000块
+_CLAUSE_END = re.compile(r"\s*(?:$|[，。；、！？,.;!?）)」”]|的|用于|用來|用来|来|来自|组成|构成|搭建)")
+_RANGE_SEP = re.compile(r"\s?(?:-|~|〜|～|至|到|to(?![A-Za-z])|through(?![A-Za-z]))\s?", re.IGNORECASE)
+_BETWEEN = re.compile(r"(?:between|介于|介於)\s?$", re.IGNORECASE)
+_BETWEEN_AND = re.compile(r"\s?(?:and|和|与|與)\s?", re.IGNORECASE)
+_FROM = re.compile(r"(?:from|从|從|由)\s?\S{0,6}$", re.IGNORECASE)
+_LETTER_AFTER = re.compile(r"[A-Za-z]")
+_YEAR_AFTER = re.compile(r"\s?(?:年|财年|財年|年度|fiscal)")
+_DATE_AFTER = re.compile(r"\s?(?:月|日|号|號|月份)")
+_FEW_WORDS_BACK = 160                        # how far back a bare count looks for its chip
+
+
+@dataclass(slots=True)
+class _Draft:
+    kind: str
+    start: int
+    end: int
+    value: float
+    value_max: float | None = None
+    unit: str | None = None
+    currency: str | None = None
+    approx: str | None = None
+    flags: set | None = None
+
+
+def find_mentions(text: str, lang: str | None = None) -> list[Mention]:
+    """Every numeric mention in `text`, unfiltered, in order."""
+    if not text:
+        return []
+    lang = lang or detect_lang(text)
+    folded = fold(text)
+    quantities = scan(folded)
+    spans = None                       # sentence spans, computed when a bare count needs them
+    out: list[Mention] = []
+    covered = 0                        # end of the last mention: 2万块昇腾910B holds no second number
+    i = 0
+    while i < len(quantities):
+        q = quantities[i]
+        if q.start < covered:
+            i += 1
+            continue
+        draft, consumed = _attach(folded, quantities, i, lang)
+        i += consumed
+        if draft is None:
+            continue
+        if draft.kind == "bare_count":
+            spans = spans or sentences.split(folded)
+            chip = _chip_named_before(folded, spans, q.start)
+            if chip is None:
+                draft.kind, draft.end = "number", q.end
+            else:
+                draft.kind, draft.unit = "gpu_count", chip
+        if draft.kind == "number" and q.bare_unit:
+            continue                   # 万, 百亿 alone are words, not numbers
+        covered = draft.end
+        out.append(Mention(
+            kind=draft.kind, text=text[draft.start:draft.end], start=draft.start, end=draft.end,
+            value=draft.value, value_max=draft.value_max, unit=draft.unit,
+            currency=draft.currency, approx=draft.approx,
+            flags=frozenset(draft.flags or ())))
+    return out
+
+
+def _attach(t: str, qs: list[Quantity], i: int, lang: str) -> tuple[_Draft | None, int]:
+    """Build the mention that starts with quantity i; returns it and how many quantities it used."""
+    q = qs[i]
+    consumed = 1
+    d = _Draft("number", q.start, q.end, q.value, q.value_max, flags=set())
+    if q.percent:
+        d.kind, d.unit = "percent", "%"
+        return d, 1
+    # -- before: currency sign, then hedge
+    cur_lex = lexicon.currencies()
+    left = t[max(0, q.start - 24):q.start]
+    m = cur_lex.before.search(left)
+    if m and not _glued_latin(left, m.start()):
+        iso = cur_lex.iso(cur_lex.iso_before, m.group().strip(), lang)
+        if iso:
+            d.kind, d.currency = "money", iso
+            d.start = q.start - (len(left) - m.start())
+    d.approx = _hedge_before(t, d.start, lang)
+    if q.fill:
+        d.approx = d.approx or "over"
+    if q.value_max is not None and d.approx is None and _is_vague(t, q):
+        d.approx = "about"
+    # -- a range partner
+    last = q
+    if i + 1 < len(qs) and not q.percent:
+        partner = _range_partner(t, q, qs[i + 1], d, lang)
+        if partner:
+            lo, hi, cur2 = partner
+            d.value, d.value_max = lo, hi
+            if cur2 and not d.currency:
+                d.kind, d.currency = "money", cur2
+            last = qs[i + 1]
+            consumed = 2
+    d.end = last.end
+    pos = last.end
+    # -- after: hedge glued to the number (30多万, 1,000-plus), then the unit of the mention
+    pos, d.approx = _hedge_after(t, pos, lang, d.approx)
+    unit_end = _attach_unit(t, pos, d, lang)
+    if unit_end is None:
+        if _LETTER_AFTER.match(t, pos) and not q.words:
+            return None, consumed      # 5G, 3D, 7nm, 1st: a name or a unit we do not track
+        _flag_plain(t, q, d)
+        return d, consumed
+    d.end = unit_end
+    _, d.approx = _hedge_after(t, unit_end, lang, d.approx)
+    if d.kind in ("money", "gpu_count") and _excluded(t, d, d.kind):
+        d.flags.add("per_unit")         # $2.50 per share, 8 GPUs per server: prices and specs
+    return d, consumed
+
+
+def _glued_latin(left: str, start: int) -> bool:
+    """'RM' in 'FORM 5' is not ringgit: a Latin currency code must not continue a word."""
+    return start > 0 and left[start].isalpha() and left[start].isascii() and left[start - 1].isalpha()
+
+
+def _hedge_before(t: str, start: int, lang: str) -> str | None:
+    left = t[max(0, start - 20):start]
+    for lg in ((lang, "en") if lang == "zh" else ("en",)):
+        lex = lexicon.hedges(lg)
+        m = lex.before.search(left)
+        if m:
+            return lex.kind_of.get(("before", m.group().strip().lower()))
+    return None
+
+
+def _hedge_after(t: str, pos: int, lang: str, approx: str | None) -> tuple[int, str | None]:
+    for lg in ((lang, "en") if lang == "zh" else ("en",)):
+        lex = lexicon.hedges(lg)
+        m = lex.after.match(t, pos)
+        if m:
+            word = m.group().strip().lstrip("-").lower() or m.group().strip().lower()
+            kind = lex.kind_of.get(("after", word)) or lex.kind_of.get(("after", m.group().strip().lower()))
+            return m.end(), approx or kind
+    return pos, approx
+
+
+def _is_vague(t: str, q: Quantity) -> bool:
+    return t[q.start] in "数几"
+
+
+def _range_partner(t: str, q1: Quantity, q2: Quantity, d: _Draft, lang: str):
+    """(low, high, currency of the second end) when q1 and q2 form one range, else None."""
+    gap = t[q1.end:q2.start]
+    between = _BETWEEN.search(t[max(0, d.start - 12):d.start])
+    sep = (_BETWEEN_AND if between else _RANGE_SEP).fullmatch(gap)
+    cur2 = None
+    if not sep:
+        # $37bn-$40bn, 370亿元至400亿元: a currency sign may open the second end too
+        cur_lex = lexicon.currencies()
+        sep_m = (_BETWEEN_AND if between else _RANGE_SEP).match(gap)
+        if not sep_m:
+            return None
+        rest = gap[sep_m.end():]
+        m = cur_lex.before.fullmatch(rest)
+        if not m:
+            return None
+        cur2 = cur_lex.iso(cur_lex.iso_before, rest.strip(), lang)
+        if not cur2 or (d.currency and cur2 != d.currency):
+            return None
+    elif not between and sep.group().strip().lower() in ("至", "到", "to", "through") \
+            and _FROM.search(t[max(0, d.start - 12):d.start]):
+        return None                    # "from $5 billion to $8 billion" is a change, not a range
+    if q1.percent or q2.percent or q1.value_max is not None or q2.value_max is not None:
+        return None
+    lo, hi = q1.value, q2.value
+    if q1.multiplier == 1 and q2.multiplier > 1 and lo * q2.multiplier <= hi * 1.0000001:
+        lo = lo * q2.multiplier        # 385-410亿, $37-40 billion: the magnitude applies to both
+    if not lo < hi:
+        return None                    # 2024-25, 10-5: not a range of one quantity
+    return lo, hi, cur2
+
+
+def _attach_unit(t: str, pos: int, d: _Draft, lang: str) -> int | None:
+    """Attach a percent sign, power unit, currency word or chip after the number; its end."""
+    if d.kind == "money":
+        m = lexicon.currencies().after.match(t, pos)
+        if m:                          # US$5 billion dollars: the word repeats the sign
+            iso = lexicon.currencies().iso(lexicon.currencies().iso_after, m.group().strip(), lang)
+            if iso == d.currency and not _is_not_currency(t, m):
+                return m.end()
+        return pos
+    m = _PERCENT.match(t, pos)
+    if m:
+        d.kind, d.unit = "percent", "%"
+        return m.end()
+    m = _POWER.match(t, pos)
+    if m:
+        d.kind, d.unit = "power", "W"
+        mult = _POWER_UNITS[m.group(1).lower()]
+        d.value *= mult
+        if d.value_max is not None:
+            d.value_max *= mult
+        return m.end()
+    cur_lex = lexicon.currencies()
+    m = cur_lex.after.match(t, pos)
+    if m and not _is_not_currency(t, m):
+        iso = cur_lex.iso(cur_lex.iso_after, m.group().strip(), lang)
+        if iso:
+            d.kind, d.currency = "money", iso
+            return m.end()
+    return _attach_chip(t, pos, d)
+
+
+def _is_not_currency(t: str, m: re.Match) -> bool:
+    """元 in 元宇宙/元素, 'won' the verb: currency words that are something else here."""
+    word = m.group().strip()
+    nxt = t[m.end():m.end() + 1]
+    if word in ("元", "圆") and nxt in "宇素件旦首老气代":
+        return True
+    if word.lower() == "won" and t[m.end():m.end() + 4].strip().lower().startswith(("the", "a ")):
+        return True
+    return False
+
+
+def _attach_chip(t: str, pos: int, d: _Draft) -> int | None:
+    hw = lexicon.hardware()
+    p = pos
+    cls = _CLASSIFIER.match(t, p)
+    if cls:
+        p = cls.end()
+    for _ in range(4):                 # vendor and modifiers: 35万块英伟达H100, 100,000 of Nvidia's
+        m = hw.vendor.match(t, p)
+        if not m:
+            break
+        # a vendor word that is itself the chip's start (Ascend 910B) is left for the chip
+        if hw.match_at(t, p + (1 if t[p:p + 1] == " " else 0)) and m.group().strip() in ("Ascend", "昇腾"):
+            break
+        p = m.end()
+    q = p + 1 if t[p:p + 1] == " " else p
+    chip = hw.match_at(t, q)
+    if chip:
+        name, end = chip
+        if name not in ("GPU", "accelerator"):
+            g = hw.generic_noun.match(t, end)
+            if g:
+                end = g.end()
+        d.kind, d.unit = "gpu_count", name
+        return end
+    if cls and cls.group().strip() in _BARE_CLASSIFIER and p == cls.end() and _CLAUSE_END.match(t, p):
+        d.kind = "bare_count"
+        return cls.end()
+    return None
+
+
+def _chip_named_before(t: str, spans: list[tuple[int, int]], offset: int) -> str | None:
+    """The chip a bare count refers back to: the last one named earlier in the sentence or the one before."""
+    k = sentences.index_of(spans, offset)
+    start = spans[k - 1][0] if k > 0 else spans[k][0]
+    start = max(start, offset - _FEW_WORDS_BACK)
+    hw = lexicon.hardware()
+    last = None
+    for m in hw.any_chip.finditer(t, start, offset):
+        last = m
+    if last is None:
+        return None
+    found = hw.match_at(t, last.start())
+    return found[0] if found else None
+
+
+def _flag_plain(t: str, q: Quantity, d: _Draft) -> None:
+    if q.arabic_int and 1900 <= q.value <= 2100 and len(t[q.start:q.end]) == 4:
+        d.flags.add("year")
+    elif q.digits_only and _YEAR_AFTER.match(t, q.end):
+        d.flags.add("year")
+    if _YEAR_AFTER.match(t, q.end) and q.arabic_int:
+        d.flags.add("year")
+    if _DATE_AFTER.match(t, q.end):
+        d.flags.add("date")
+    if _excluded(t, d, "number"):
+        d.flags.add("not_claim")
+
+
+def _excluded(t: str, d: _Draft, table: str) -> bool:
+    ex = lexicon.exclusions()[table]
+    after = t[d.end:d.end + 16].lstrip().lower()
+    before = t[max(0, d.start - 16):d.start].rstrip().lower()
+    return any(after.startswith(w.lower()) for w in ex.get("after", [])) or \
+        any(before.endswith(w.lower()) for w in ex.get("before", []))

@@ -1,0 +1,88 @@
+"""English number words and magnitude suffixes.
+
+`WORD_RUN` finds runs such as "twenty-four thousand", "one hundred and six", "a million",
+"five and a half million"; `parse_words` values them. Digits with a magnitude ("1.5 billion",
+"16K", "$37bn") are scanned in `nlp.quantities`, which asks `MAGNITUDES` for the multiplier.
+"""
+from __future__ import annotations
+
+import re
+
+ONES = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+        "eighty": 80, "ninety": 90}
+SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9,
+          "trillion": 10**12}
+
+# Magnitude words and abbreviations that may follow digits: 1.5 billion, 16K, $37bn, 2tn.
+MAGNITUDES = {
+    "thousand": 10**3, "k": 10**3,
+    "million": 10**6, "millions": 10**6, "mn": 10**6, "mln": 10**6, "mil": 10**6, "m": 10**6,
+    "mm": 10**6,
+    "billion": 10**9, "billions": 10**9, "bn": 10**9, "bln": 10**9, "b": 10**9,
+    "trillion": 10**12, "tn": 10**12, "trn": 10**12, "t": 10**12,
+}
+
+_WORD = "|".join(sorted([*ONES, *TENS, *SCALES], key=len, reverse=True))
+_JOIN = r"(?:\s+and\s+|\s*-\s*|\s+)"
+WORD_RUN = re.compile(
+    rf"\b(?:(?:a|an)\s+(?=(?:hundred|thousand|million|billion|trillion)\b))?"
+    rf"(?:{_WORD})(?:{_JOIN}(?:a\s+half|(?:{_WORD})))*\b",
+    re.IGNORECASE,
+)
+
+
+def parse_words(run: str) -> float | None:
+    """Value a run of number words; None when the words do not form one number."""
+    words = re.findall(r"[a-z]+", run.lower())
+    if words and words[0] in SCALES:
+        return None                      # "billion" alone is a word, not a number
+    total = 0.0
+    cur = 0.0
+    seen_number = False
+    last = None                          # "one two" and "twenty thirty" are two numbers, not one
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in ("a", "an"):
+            if i + 1 < len(words) and words[i + 1] == "half":
+                cur += 0.5
+                i += 2
+                seen_number = True
+                continue
+            cur = cur or 1.0
+        elif w == "and":
+            pass
+        elif w in ONES:
+            if last in ("ones", "teen") or (last == "tens" and ONES[w] >= 10):
+                return None
+            cur += ONES[w]
+            seen_number = True
+            last = "ones" if ONES[w] < 10 else "teen"
+            i += 1
+            continue
+        elif w in TENS:
+            if last in ("ones", "teen", "tens"):
+                return None
+            cur += TENS[w]
+            seen_number = True
+            last = "tens"
+            i += 1
+            continue
+        elif w == "hundred":
+            cur = (cur or 1.0) * 100
+            seen_number = True
+        elif w in SCALES:
+            total += (cur or 1.0) * SCALES[w]
+            cur = 0.0
+            seen_number = True
+        else:
+            return None
+        last = w
+        i += 1
+    return total + cur if seen_number else None

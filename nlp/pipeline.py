@@ -1,0 +1,31 @@
+"""The whole language pipeline for one page: bytes -> Article -> claims."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nlp import article as article_mod
+from nlp.claims import extract_claims
+from nlp.types import Article, Claim
+
+
+@dataclass(slots=True)
+class Extraction:
+    article: Article
+    claims: list[Claim]
+
+
+def extract_page(body: bytes, source: str, content_type: str | None = None,
+                 url: str | None = None) -> Extraction:
+    """Read a page (HTML or plain text) and pull its claims. Raises article.NotAnArticle."""
+    art = article_mod.from_bytes(body, url=url or source, content_type=content_type, name=source)
+    title_end = len(art.title) if art.title and art.text.startswith(art.title) else 0
+    claims = extract_claims(art.text, art.lang, source=source, title_end=title_end)
+    return Extraction(art, claims)
+
+
+def extract_text(text: str, source: str | None = None, lang: str | None = None) -> Extraction:
+    art = article_mod.from_text(text, source)
+    if lang:
+        art.lang = lang
+    title_end = len(art.title) if art.title else 0
+    return Extraction(art, extract_claims(art.text, art.lang, source=source, title_end=title_end))

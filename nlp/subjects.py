@@ -1,0 +1,58 @@
+"""Who a claim is about: the buyer or spender rather than the vendor.
+
+In the sentence: the nearest organisation before the figure (news puts the actor first:
+"Meta will buy 350,000 Nvidia H100s"), skipping vendors when a buyer is present, unless the
+figure is the vendor's own revenue or profit. No organisation in the sentence: the nearest one
+mentioned earlier in the article; none earlier: the article's main organisation.
+Media (Reuters, The Information) are never subjects.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from nlp.entities import OrgMention
+
+OWN_FIGURES = {"revenue", "profit"}       # metrics where a vendor speaks of itself
+_LOOKBACK_BUYER = 400                      # chars: how far a fallback prefers a buyer to a vendor
+
+
+def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None) -> str | None:
+    """Subject among the organisations of the claim's sentence (offsets relative to the text)."""
+    orgs = [o for o in orgs if o.role != "media"]
+    if not orgs:
+        return None
+    before = [o for o in orgs if o.end <= offset]
+    after = [o for o in orgs if o.start >= offset]
+    if metric in OWN_FIGURES and before:
+        return before[-1].name
+    for group in ([o for o in reversed(before) if o.role != "vendor"],
+                  [o for o in after if o.role != "vendor"],
+                  list(reversed(before)), after):
+        if group:
+            return group[0].name
+    return None
+
+
+def from_context(article_orgs: list[OrgMention], offset: int, metric: str | None) -> str | None:
+    """The nearest organisation named earlier in the article, preferring a nearby buyer."""
+    earlier = [o for o in article_orgs if o.end <= offset and o.role != "media"]
+    if not earlier:
+        return None
+    nearest = earlier[-1]
+    if nearest.role == "vendor" and metric not in OWN_FIGURES:
+        for o in reversed(earlier):
+            if offset - o.end > _LOOKBACK_BUYER:
+                break
+            if o.role != "vendor":
+                return o.name
+    return nearest.name
+
+
+def main_organisation(article_orgs: list[OrgMention], title_end: int) -> str | None:
+    """The article's main organisation: the most named buyer (title mentions count double)."""
+    counts: Counter = Counter()
+    for o in article_orgs:
+        if o.role == "media":
+            continue
+        counts[o.name] += (2 if o.start < title_end else 1) * (1 if o.role != "vendor" else 0.5)
+    return counts.most_common(1)[0][0] if counts else None
