@@ -37,7 +37,7 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
             sentence_orgs[k] = [entities.OrgMention(o.start + s_start, o.end + s_start, o.name, o.role)
                                 for o in entities.find(sentence, lang)]
         metric = _metric(text, s_start, s_end, m)
-        subject = subjects.in_sentence(sentence_orgs[k], m.start, metric) \
+        subject = subjects.in_sentence(sentence_orgs[k], m.start, metric, text) \
             or subjects.from_context(article_orgs, s_start, metric)
         if subject is None:
             main_org = main_org or subjects.main_organisation(article_orgs, title_end) or ""

@@ -32,8 +32,29 @@ class CurrencyLexicon:
     iso_before: dict            # (surface, lang) -> ISO
     iso_after: dict
 
+    def sign_before(self, left: str, lang: str) -> tuple[int, str] | None:
+        """The longest currency sign ending `left` that does not continue a word: (start, ISO).
+
+        'Meta's $40 billion' is dollars, not Singapore dollars ("s $"); 'FORM 5' holds no ringgit.
+        """
+        for start in range(max(0, len(left) - 24), len(left)):
+            if left[start].isspace():
+                continue
+            m = self.before.fullmatch(left, start)
+            if not m:
+                continue
+            first, prev = m.group()[0], left[start - 1] if start else ""
+            if first.isascii() and first.isalpha() and prev and (
+                    (prev.isascii() and prev.isalpha()) or prev in "'’"):
+                continue
+            iso = self.iso(self.iso_before, m.group(), lang)
+            if iso:
+                return start, iso
+        return None
+
     def iso(self, table: dict, surface: str, lang: str) -> str | None:
-        return table.get((surface.lower(), lang)) or table.get((surface.lower(), "*"))
+        key = re.sub(r"\s+(?=\$)", "", surface.strip()).lower()     # "C $" is "C$"
+        return table.get((key, lang)) or table.get((key, "*"))
 
 
 @cache
@@ -51,7 +72,9 @@ def currencies() -> CurrencyLexicon:
             iso_after.setdefault((w.lower(), lang), c["iso"])
             after_words.append(w)
     # A word currency must end at a word boundary (5 dollars, not 5 dollarsign); a sign need not.
-    before = re.compile(rf"(?:{_alternation(before_words)})\s?$", re.IGNORECASE)
+    # "C $ 300 million", "hk $ 10": tokenised text puts a space inside the sign
+    signs = _alternation(before_words).replace(r"\$", r"\s?\$")
+    before = re.compile(rf"(?:{signs})\s?", re.IGNORECASE)
     after = re.compile(
         rf"\s?(?:{_alternation(after_words)})(?![A-Za-z])", re.IGNORECASE)
     return CurrencyLexicon(before, after, iso_before, iso_after)
@@ -66,7 +89,8 @@ class HedgeLexicon:
 
 @cache
 def hedges(lang: str) -> HedgeLexicon:
-    data = _load("hedges.toml")[lang]
+    data = dict(_load("hedges.toml")[lang])
+    bridge = data.pop("bridge", [])
     kind_of: dict = {}
     before_words: list[str] = []
     after_words: list[str] = []
@@ -78,11 +102,12 @@ def hedges(lang: str) -> HedgeLexicon:
             kind_of.setdefault(("after", w.lower()), kind)
             after_words.append(w)
     if lang == "en":
-        before = re.compile(rf"(?<![A-Za-z])(?:{_alternation(before_words)})\s+$", re.IGNORECASE)
+        before = re.compile(rf"(?<![A-Za-z])(?P<hedge>{_alternation(before_words)})\s+$", re.IGNORECASE)
         after = re.compile(rf"^(?:\s+|\s?(?=[-+]))(?:{_alternation(after_words)})(?![A-Za-z])",
                            re.IGNORECASE)
     else:
-        before = re.compile(rf"(?:{_alternation(before_words)})\s?$")
+        verbs = rf"(?:{_alternation(bridge)})?" if bridge else ""
+        before = re.compile(rf"(?P<hedge>{_alternation(before_words)})\s?{verbs}\s?$")
         after = re.compile(rf"^\s?(?:{_alternation(after_words)})")
     return HedgeLexicon(before, after, kind_of)
 
@@ -203,3 +228,31 @@ def non_numbers() -> re.Pattern:
 @cache
 def exclusions() -> dict:
     return _load("exclusions.toml")
+
+
+def _words_regex(words: list[str]) -> str:
+    """Alternation where Latin words need word boundaries (per, not percent) and Han words do not."""
+    latin = [w for w in words if _is_ascii_word(w)]
+    other = [w for w in words if not _is_ascii_word(w)]
+    parts = []
+    if latin:
+        parts.append(rf"(?<![A-Za-z])(?:{_alternation(latin)})(?![A-Za-z])")
+    if other:
+        parts.append(rf"(?:{_alternation(other)})")
+    return "|".join(parts)
+
+
+@cache
+def exclusion_patterns(table: str) -> tuple[re.Pattern | None, re.Pattern | None]:
+    """(text right after a mention, text shortly before it) that make it no claim."""
+    ex = exclusions().get(table, {})
+    after = re.compile(rf"\s*(?:{_words_regex(ex['after'])})", re.IGNORECASE) if ex.get("after") else None
+    before = re.compile(_words_regex(ex["before"]), re.IGNORECASE) if ex.get("before") else None
+    return after, before
+
+
+@cache
+def counterparty_marker() -> re.Pattern:
+    """Matches when the text before an organisation makes it a deal's counterparty."""
+    words = _load("roles.toml")["counterparty_before"]
+    return re.compile(rf"(?:{_words_regex(words)})\s?(?:the\s)?$", re.IGNORECASE)

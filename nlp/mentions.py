@@ -8,6 +8,7 @@ attaches to stays a plain `number`.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ _POWER = re.compile(
 _CLASSIFIER = re.compile(r"\s?[块塊张張颗顆枚片台个個]")
 _BARE_CLASSIFIER = "块塊张張颗顆枚片"        # a count of chips named earlier: 另一个集群配备24,000块
 _CLAUSE_END = re.compile(r"\s*(?:$|[，。；、！？,.;!?）)」”]|的|用于|用來|用来|来|来自|组成|构成|搭建)")
-_RANGE_SEP = re.compile(r"\s?(?:-|~|〜|～|至|到|to(?![A-Za-z])|through(?![A-Za-z]))\s?", re.IGNORECASE)
+_RANGE_SEP = re.compile(r"\s?(?:-{1,2}|~|〜|～|至|到|to(?![A-Za-z])|through(?![A-Za-z]))\s?", re.IGNORECASE)
 _BETWEEN = re.compile(r"(?:between|介于|介於)\s?$", re.IGNORECASE)
 _BETWEEN_AND = re.compile(r"\s?(?:and|和|与|與)\s?", re.IGNORECASE)
 _FROM = re.compile(r"(?:from|从|從|由)\s?\S{0,6}$", re.IGNORECASE)
@@ -68,7 +69,7 @@ def find_mentions(text: str, lang: str | None = None) -> list[Mention]:
         if q.start < covered:
             i += 1
             continue
-        draft, consumed = _attach(folded, quantities, i, lang)
+        draft, consumed = _attach(folded, quantities, i, lang, covered)
         i += consumed
         if draft is None:
             continue
@@ -90,8 +91,12 @@ def find_mentions(text: str, lang: str | None = None) -> list[Mention]:
     return out
 
 
-def _attach(t: str, qs: list[Quantity], i: int, lang: str) -> tuple[_Draft | None, int]:
-    """Build the mention that starts with quantity i; returns it and how many quantities it used."""
+def _attach(t: str, qs: list[Quantity], i: int, lang: str,
+            covered: int = 0) -> tuple[_Draft | None, int]:
+    """Build the mention that starts with quantity i; returns it and how many quantities it used.
+
+    `covered` is where the previous mention ended: its currency word (4人民币 5美元) is not ours.
+    """
     q = qs[i]
     consumed = 1
     d = _Draft("number", q.start, q.end, q.value, q.value_max, flags=set())
@@ -100,13 +105,11 @@ def _attach(t: str, qs: list[Quantity], i: int, lang: str) -> tuple[_Draft | Non
         return d, 1
     # -- before: currency sign, then hedge
     cur_lex = lexicon.currencies()
-    left = t[max(0, q.start - 24):q.start]
-    m = cur_lex.before.search(left)
-    if m and not _glued_latin(left, m.start()):
-        iso = cur_lex.iso(cur_lex.iso_before, m.group().strip(), lang)
-        if iso:
-            d.kind, d.currency = "money", iso
-            d.start = q.start - (len(left) - m.start())
+    left = t[max(0, covered, q.start - 24):q.start]
+    sign = cur_lex.sign_before(left, lang)
+    if sign:
+        d.kind, d.currency = "money", sign[1]
+        d.start = q.start - (len(left) - sign[0])
     d.approx = _hedge_before(t, d.start, lang)
     if q.fill:
         d.approx = d.approx or "over"
@@ -140,18 +143,13 @@ def _attach(t: str, qs: list[Quantity], i: int, lang: str) -> tuple[_Draft | Non
     return d, consumed
 
 
-def _glued_latin(left: str, start: int) -> bool:
-    """'RM' in 'FORM 5' is not ringgit: a Latin currency code must not continue a word."""
-    return start > 0 and left[start].isalpha() and left[start].isascii() and left[start - 1].isalpha()
-
-
 def _hedge_before(t: str, start: int, lang: str) -> str | None:
     left = t[max(0, start - 20):start]
     for lg in ((lang, "en") if lang == "zh" else ("en",)):
         lex = lexicon.hedges(lg)
         m = lex.before.search(left)
         if m:
-            return lex.kind_of.get(("before", m.group().strip().lower()))
+            return lex.kind_of.get(("before", m.group("hedge").strip().lower()))
     return None
 
 
@@ -173,20 +171,24 @@ def _is_vague(t: str, q: Quantity) -> bool:
 def _range_partner(t: str, q1: Quantity, q2: Quantity, d: _Draft, lang: str):
     """(low, high, currency of the second end) when q1 and q2 form one range, else None."""
     gap = t[q1.end:q2.start]
+    cur_lex = lexicon.currencies()
+    own = cur_lex.after.match(gap)
+    cur1 = None
+    if own and not between_words(t, d):
+        cur1 = cur_lex.iso(cur_lex.iso_after, own.group().strip(), lang)
+        if cur1:
+            gap = gap[own.end():]
     between = _BETWEEN.search(t[max(0, d.start - 12):d.start])
     sep = (_BETWEEN_AND if between else _RANGE_SEP).fullmatch(gap)
     cur2 = None
     if not sep:
-        # $37bn-$40bn, 370亿元至400亿元: a currency sign may open the second end too
-        cur_lex = lexicon.currencies()
+        # $37bn-$40bn: a currency sign may open the second end too
         sep_m = (_BETWEEN_AND if between else _RANGE_SEP).match(gap)
         if not sep_m:
             return None
         rest = gap[sep_m.end():]
-        m = cur_lex.before.fullmatch(rest)
-        if not m:
-            return None
-        cur2 = cur_lex.iso(cur_lex.iso_before, rest.strip(), lang)
+        sign = cur_lex.sign_before(rest, lang)
+        cur2 = sign[1] if sign and sign[0] == 0 else None
         if not cur2 or (d.currency and cur2 != d.currency):
             return None
     elif not between and sep.group().strip().lower() in ("至", "到", "to", "through") \
@@ -195,11 +197,39 @@ def _range_partner(t: str, q1: Quantity, q2: Quantity, d: _Draft, lang: str):
     if q1.percent or q2.percent or q1.value_max is not None or q2.value_max is not None:
         return None
     lo, hi = q1.value, q2.value
-    if q1.multiplier == 1 and q2.multiplier > 1 and lo * q2.multiplier <= hi * 1.0000001:
-        lo = lo * q2.multiplier        # 385-410亿, $37-40 billion: the magnitude applies to both
+    # 385-410亿, $37-40 billion, 一百二十到一百五十万: the second end's magnitude applies to both;
+    # 两到三仟: a lone digit takes the second end's unit.
+    if q1.multiplier == 1 and q2.multiplier > 1:
+        scale = q2.multiplier
+    elif q1.head == q1.value:
+        scale = _unit_scale(q2)
+    else:
+        scale = 1.0
+    if scale > 1 and lo * scale <= hi * 1.0000001:
+        lo = lo * scale
     if not lo < hi:
         return None                    # 2024-25, 10-5: not a range of one quantity
+    if cur1:
+        # the second end must carry the same currency: checked by the caller through cur2
+        after = cur_lex.after.match(t, q2.end)
+        if not after or cur_lex.iso(cur_lex.iso_after, after.group().strip(), lang) != cur1:
+            return None
+        cur2 = cur2 or cur1
     return lo, hi, cur2
+
+
+def between_words(t: str, d: _Draft) -> bool:
+    return bool(_BETWEEN.search(t[max(0, d.start - 12):d.start]))
+
+
+def _unit_scale(q: Quantity) -> float:
+    """The unit written after a quantity's leading digit: 1000 for 三仟, 100 for 3百; else 1."""
+    if q.head:
+        ratio = q.value / q.head
+        power = round(math.log10(ratio)) if ratio > 0 else 0
+        if power >= 1 and math.isclose(ratio, 10 ** power):
+            return float(10 ** power)
+    return 1.0
 
 
 def _attach_unit(t: str, pos: int, d: _Draft, lang: str) -> int | None:
@@ -208,7 +238,8 @@ def _attach_unit(t: str, pos: int, d: _Draft, lang: str) -> int | None:
         m = lexicon.currencies().after.match(t, pos)
         if m:                          # US$5 billion dollars: the word repeats the sign
             iso = lexicon.currencies().iso(lexicon.currencies().iso_after, m.group().strip(), lang)
-            if iso == d.currency and not _is_not_currency(t, m):
+            generic = m.group().strip() in ("元", "圆")     # 新台币177亿元: 元 is the unit of any dollar
+            if (iso == d.currency or generic) and not _is_not_currency(t, m):
                 return m.end()
         return pos
     m = _PERCENT.match(t, pos)
@@ -237,7 +268,7 @@ def _is_not_currency(t: str, m: re.Match) -> bool:
     """元 in 元宇宙/元素, 'won' the verb: currency words that are something else here."""
     word = m.group().strip()
     nxt = t[m.end():m.end() + 1]
-    if word in ("元", "圆") and nxt in "宇素件旦首老气代":
+    if word in ("元", "圆") and nxt and nxt in "宇素件旦首老气代":
         return True
     if word.lower() == "won" and t[m.end():m.end() + 4].strip().lower().startswith(("the", "a ")):
         return True
@@ -303,8 +334,7 @@ def _flag_plain(t: str, q: Quantity, d: _Draft) -> None:
 
 
 def _excluded(t: str, d: _Draft, table: str) -> bool:
-    ex = lexicon.exclusions()[table]
-    after = t[d.end:d.end + 16].lstrip().lower()
-    before = t[max(0, d.start - 16):d.start].rstrip().lower()
-    return any(after.startswith(w.lower()) for w in ex.get("after", [])) or \
-        any(before.endswith(w.lower()) for w in ex.get("before", []))
+    after_re, before_re = lexicon.exclusion_patterns(table)
+    # the words before may be a few characters off: 每股收益为2.1美元, price target of $500
+    before = re.split(r"[，。；,;]", t[max(0, d.start - 12):d.start])[-1]
+    return bool(after_re and after_re.match(t, d.end)) or bool(before_re and before_re.search(before))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 ONES = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "zero": 0, "nought": 0, "naught": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
     "nineteen": 19,
@@ -25,14 +25,18 @@ MAGNITUDES = {
     "million": 10**6, "millions": 10**6, "mn": 10**6, "mln": 10**6, "mil": 10**6, "m": 10**6,
     "mm": 10**6,
     "billion": 10**9, "billions": 10**9, "bn": 10**9, "bln": 10**9, "b": 10**9,
-    "trillion": 10**12, "tn": 10**12, "trn": 10**12, "t": 10**12,
+    "trillion": 10**12, "tn": 10**12, "trn": 10**12, "tln": 10**12, "t": 10**12,
+    "hundred": 100, "lakh": 10**5, "crore": 10**7,     # 13 lakh, 1 crore: Indian English
 }
 
 _WORD = "|".join(sorted([*ONES, *TENS, *SCALES], key=len, reverse=True))
 _JOIN = r"(?:\s+and\s+|\s*-\s*|\s+)"
+_DIGIT_WORDS = "|".join(sorted([*ONES, *TENS], key=len, reverse=True))
 WORD_RUN = re.compile(
-    rf"\b(?:(?:a|an)\s+(?=(?:hundred|thousand|million|billion|trillion)\b))?"
-    rf"(?:{_WORD})(?:{_JOIN}(?:a\s+half|(?:{_WORD})))*\b",
+    rf"\b(?:(?P<minus>minus|negative)\s+)?"
+    rf"(?:(?:a|an)\s+(?=(?:hundred|thousand|million|billion|trillion)\b))?"
+    rf"(?:{_WORD})(?:{_JOIN}(?:a\s+half|(?:{_WORD})))*"
+    rf"(?:\s+point(?:[\s-]+(?:{_DIGIT_WORDS}))+)?\b",
     re.IGNORECASE,
 )
 
@@ -40,6 +44,24 @@ WORD_RUN = re.compile(
 def parse_words(run: str) -> float | None:
     """Value a run of number words; None when the words do not form one number."""
     words = re.findall(r"[a-z]+", run.lower())
+    sign = 1.0
+    if words and words[0] in ("minus", "negative"):
+        sign, words = -1.0, words[1:]
+    if "point" in words:
+        k = words.index("point")
+        whole = parse_words(" ".join(words[:k])) if k else 0.0
+        digits = []
+        for w in words[k + 1:]:              # "point seventy-one": 7 then 1
+            if w in ONES:
+                digits.append(str(ONES[w]))
+            elif w in TENS:
+                digits.append(str(TENS[w] // 10))
+            else:
+                return None
+        decimals = "".join(digits)
+        if whole is None or not decimals:
+            return None
+        return sign * (whole + float("0." + decimals))
     if words and words[0] in SCALES:
         return None                      # "billion" alone is a word, not a number
     total = 0.0
@@ -85,4 +107,4 @@ def parse_words(run: str) -> float | None:
             return None
         last = w
         i += 1
-    return total + cur if seen_number else None
+    return sign * (total + cur) if seen_number else None

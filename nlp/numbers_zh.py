@@ -12,7 +12,7 @@ from dataclasses import dataclass
 DIGITS = {
     "零": 0, "〇": 0, "○": 0, "洞": None,
     "一": 1, "壹": 1, "幺": 1,
-    "二": 2, "两": 2, "兩": 2, "贰": 2, "貳": 2,
+    "二": 2, "两": 2, "兩": 2, "倆": 2, "俩": 2, "贰": 2, "貳": 2,
     "三": 3, "叁": 3, "參": 3,
     "四": 4, "肆": 4,
     "五": 5, "伍": 5,
@@ -23,16 +23,18 @@ DIGITS = {
 }
 DIGITS = {k: v for k, v in DIGITS.items() if v is not None}
 SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
-BIG_UNITS = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+# 兆 is 10^12 in Taiwanese and formal usage (台積電營收2兆元); as "mega" (兆瓦) the scanner
+# never lets it into a number run.
+BIG_UNITS = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "兆": 10**12}
 UNITS = {**SMALL_UNITS, **BIG_UNITS}
 VAGUE = "数几"          # 数十亿, 几十万: "several"
 
 DIGIT_CHARS = "".join(DIGITS)
 UNIT_CHARS = "".join(UNITS)
 
-_ARABIC = r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_ARABIC = r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _TOKEN = re.compile(rf"(?P<arabic>{_ARABIC})|(?P<digit>[{DIGIT_CHARS}])|(?P<unit>[{UNIT_CHARS}])"
-                    rf"|(?P<point>点)|(?P<vague>[{VAGUE}])|(?P<fill>[余多来])")
+                    rf"|(?P<point>[点點])|(?P<vague>[{VAGUE}])|(?P<fill>[余餘多来])|(?P<space>\s+|个|個)")
 
 
 @dataclass(slots=True)
@@ -46,13 +48,19 @@ class ZhValue:
 
 
 def _arabic(s: str) -> float:
-    return float(s.replace(",", "").replace("，", ""))
+    return float(s.replace(",", "").replace("，", "").replace(" ", ""))
 
 
 def parse(run: str) -> ZhValue | None:
     """Value a run such as '1.5万亿' or '两万四千'; None when it is not a number."""
     toks = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(run)]
     if not toks or "".join(t for _, t in toks) != run:
+        return None
+    # spaces inside a numeral (十 余 万, 7万 5千) and the colloquial 两个亿 carry no value
+    toks = [t for t in toks if t[0] != "space"]
+    # 几 after a unit is an unknown lower digit (二十几万 -> 二十万 at least)
+    toks = [("digit", "零") if k == "vague" and i > 0 else (k, t) for i, (k, t) in enumerate(toks)]
+    if not toks:
         return None
     kinds = [k for k, _ in toks]
     # digit-by-digit (二〇二四, 一九九八): no units, several digits
@@ -84,7 +92,8 @@ def parse(run: str) -> ZhValue | None:
     # adjacent digits give a range: 三四十亿 -> 三十亿..四十亿, 四五千 -> 四千..五千
     for i in range(len(toks) - 1):
         (k1, t1), (k2, t2) = toks[i], toks[i + 1]
-        if k1 == k2 == "digit" and DIGITS[t2] == DIGITS[t1] + 1 and i + 2 < len(toks):
+        if k1 == k2 == "digit" and DIGITS[t1] > 0 and DIGITS[t2] == DIGITS[t1] + 1 \
+                and i + 2 < len(toks):
             low = _parse_units(toks[:i + 1] + toks[i + 2:])
             high = _parse_units(toks[:i] + toks[i + 1:])
             if low is None or high is None:
@@ -110,9 +119,10 @@ def _parse_units(toks: list[tuple[str, str]]) -> ZhValue | None:
     fill = has_unit = after_zero = False
     last_unit = biggest = 1
     prev_kind = None
-    for kind, tok in toks:
-        if kind == "digit" and DIGITS[tok] == 0 and prev_kind == "unit":
-            after_zero = True            # 一百零五: 零 only marks a skipped place
+    for n, (kind, tok) in enumerate(toks):
+        if kind == "digit" and DIGITS[tok] == 0 and (prev_kind == "unit" or (
+                n + 1 < len(toks) and toks[n + 1][0] == "unit")):
+            after_zero = True            # 一百零五, 零十: 零 only marks a skipped place
             continue
         if kind in ("digit", "arabic"):
             if cur is not None and prev_kind in ("digit", "arabic"):
@@ -126,8 +136,14 @@ def _parse_units(toks: list[tuple[str, str]]) -> ZhValue | None:
             u = UNITS[tok]
             has_unit = True
             if cur is None:
-                if prev_kind is None:
-                    cur = 1.0            # 十五 = 15, 十亿, 万卡: a bare unit counts as one of it
+                if prev_kind is None or (after_zero and u == 10):
+                    cur = 1.0            # 十五 = 15, 十亿, 万卡, 一万零十二: a bare unit counts as one
+                elif prev_kind == "unit" and u >= 10**4 and u <= last_unit:
+                    # 万万 is 亿 (四万万 = 4e8): the unit multiplies everything so far
+                    terms = [(v * u, mag * u) for v, mag in terms]
+                    last_unit = biggest = max(biggest, terms[-1][1])
+                    prev_kind = kind
+                    continue
                 elif u >= 10**4 and terms:
                     cur = 0.0            # 十万, 一千万: the big unit multiplies what is before
                 else:
@@ -144,7 +160,7 @@ def _parse_units(toks: list[tuple[str, str]]) -> ZhValue | None:
     total = sum(v for v, _ in terms)
     if cur is not None:
         # 一万五 = 15000, 两千三 = 2300: a trailing lone digit counts in the next unit down
-        if prev_kind == "digit" and last_unit >= 100 and len(toks) >= 3 and not after_zero:
+        if prev_kind == "digit" and last_unit >= 100 and not after_zero:
             cur *= last_unit / 10
         total += cur
     return ZhValue(tidy(total), magnitude=biggest, has_unit=has_unit, fill=fill)
@@ -152,4 +168,4 @@ def _parse_units(toks: list[tuple[str, str]]) -> ZhValue | None:
 
 def tidy(value: float) -> float:
     """Drop binary noise from decimal scaling: 1100.9 * 1e8 is 110090000000, not ...00002."""
-    return float(f"{value:.12g}")
+    return float(f"{value:.15g}")

@@ -11,19 +11,30 @@ from dataclasses import dataclass
 from nlp import lexicon, numbers_en, numbers_zh
 from nlp.numbers_zh import DIGIT_CHARS, UNIT_CHARS
 
-_ARABIC = r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d])|\d+)(?:\.\d+)?"
+# Thousands grouped by commas (24,000; 82，225 in Chinese text) or by single spaces (1 234 567).
+_ARABIC = (r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d])|\d{1,3}(?: \d{3})+(?![\d.,]?\d)|\d+)(?:\.\d+)?"
+           r"|(?<![\d.])\.\d+")
 # A number glued to Latin letters or a hyphen after them is part of a name: H100, v5p, GPT-4.
 _LEFT = r"(?<![A-Za-z0-9_.])(?<![A-Za-z]-)"
-_RUN = (rf"(?:{_ARABIC}|[{DIGIT_CHARS}{UNIT_CHARS}数几])"
-        rf"(?:{_ARABIC}|[{DIGIT_CHARS}{UNIT_CHARS}]|点(?=[{DIGIT_CHARS}])|[余多来](?=[{UNIT_CHARS}]))*")
+# 兆 is a number unit only when it is not the SI prefix of a unit (兆瓦 MW, 兆字节 MB, 兆赫 MHz).
+_ZH_UNIT = rf"(?:[{UNIT_CHARS.replace('兆', '')}]|兆(?![瓦赫字比位帕欧焦]))"
+_ZH_CHAR = rf"(?:[{DIGIT_CHARS}]|{_ZH_UNIT})"
+_RUN = (rf"(?:{_ARABIC}|{_ZH_CHAR}|[数几])"
+        rf"(?:{_ARABIC}|{_ZH_CHAR}|[点點](?=[{DIGIT_CHARS}])|几(?={_ZH_UNIT})"
+        rf"|[余餘多来个個](?={_ZH_UNIT})|\s{{1,2}}(?=[余餘]?{_ZH_CHAR}))*")
 _PERCENT_ZH = rf"百分之(?P<pct_run>{_RUN})"
+# 五分之一 = 1/5, 三又三分之一 = 3 1/3 (百分之二十 is a percent, above)
+_FRACTION_ZH = (rf"(?:(?P<whole>{_RUN})\s*又\s*)?(?P<den>{_RUN})\s*分\s*之\s*(?P<num>负?{_RUN})")
+_NEGATIVE = r"(?P<neg>[负負]|(?<![\w.,)\-~])-(?=\d)|(?:minus|negative)\s+(?=\d))?"
 _SCAN = re.compile(
-    rf"(?P<pct>{_PERCENT_ZH})|{_LEFT}(?P<run>{_RUN})|(?P<words>{numbers_en.WORD_RUN.pattern})",
+    rf"(?P<pct>{_PERCENT_ZH})|(?P<frac>{_NEGATIVE.replace('neg', 'fneg')}{_FRACTION_ZH})"
+    rf"|{_LEFT}{_NEGATIVE}(?P<run>{_RUN})|(?P<words>{numbers_en.WORD_RUN.pattern})",
     re.IGNORECASE,
 )
 # English magnitude after digits: "1.5 billion", "$37bn", "16K", "1,674,200.5 M".
 _EN_MAG = re.compile(
-    r"(?:\s?(?P<word>thousand|millions?|billions?|trillion|mn|mln|bln|bn|tn|trn)"
+    r"(?:\s?(?P<word>hundred|thousand|millions?|billions?|trillion|mn|mln|mil|bln|bn|tn|trn|tln"
+    r"|lakhs?|crores?)"
     r"|(?P<abbr>[kKmMbBT]|MM)|\s(?P<cap>[KMBT]))(?![A-Za-z0-9])")
 
 
@@ -40,6 +51,7 @@ class Quantity:
     digits_only: bool = False        # 二〇二四
     arabic_int: bool = False         # plain digits without separators or decimals (years, codes)
     words: bool = False              # spelled out in English
+    head: float | None = None        # the leading number: 410 of 410亿, 40 of "40 billion"
 
 
 def _skip_spans(text: str) -> list[tuple[int, int]]:
@@ -58,12 +70,21 @@ def scan(text: str) -> list[Quantity]:
             if q:
                 q.start, q.percent = m.start(), True
                 out.append(q)
+        elif m.group("frac"):
+            q = _fraction(m)
+            if q:
+                out.append(q)
         elif m.group("run"):
             start = m.start("run")
             if any(a <= start < b for a, b in skips):
                 continue
-            q = _run_quantity(text, m.group("run"), start)
+            run = m.group("run").rstrip()
+            if re.match(r"\d{1,3} \d{3}", run) and re.search(r"[A-Z][A-Za-z]*\s$", text[max(0, start - 20):start]):
+                run = run.split(" ", 1)[0]   # "Llama 3 405B" is a model and a size, not 3,405
+            q = _run_quantity(text, run, start)
             if q:
+                if m.group("neg"):
+                    q.value, q.start = -q.value, m.start()
                 out.append(q)
         else:
             v = numbers_en.parse_words(m.group("words"))
@@ -71,6 +92,23 @@ def scan(text: str) -> list[Quantity]:
                 out.append(Quantity(m.start(), m.end(), v, words=True,
                                     multiplier=_word_multiplier(m.group("words"))))
     return out
+
+
+def _fraction(m: re.Match) -> Quantity | None:
+    den = numbers_zh.parse(m.group("den"))
+    num_run = m.group("num")
+    num = numbers_zh.parse(num_run.lstrip("负"))
+    if not den or not num or den.value == 0:
+        return None
+    value = num.value / den.value * (-1 if num_run.startswith("负") else 1)
+    if m.group("whole"):
+        whole = numbers_zh.parse(m.group("whole"))
+        if not whole:
+            return None
+        value += whole.value
+    if m.group("fneg"):
+        value = -value
+    return Quantity(m.start(), m.end(), value)
 
 
 def _word_multiplier(run: str) -> float:
@@ -92,21 +130,52 @@ def _run_quantity(text: str, run: str, start: int) -> Quantity | None:
             mag = _EN_MAG.match(text, q.end)
             if mag:
                 word = (mag.group("word") or mag.group("abbr") or mag.group("cap")).lower()
-                mult = numbers_en.MAGNITUDES.get(word.rstrip("s") if word.endswith("s") and word != "mns" else word)
-                mult = mult or numbers_en.MAGNITUDES.get(word)
+                mult = numbers_en.MAGNITUDES.get(word) or numbers_en.MAGNITUDES.get(word[:-1])
                 if mult:
                     q.value = numbers_zh.tidy(q.value * mult)
                     q.multiplier = mult
                     q.end = mag.end()
                     q.arabic_int = False
+                    _continue_scales(text, q, mult)
         return q
     return None
+
+
+_CONTINUATION = re.compile(
+    r"\s+(?:and\s+)?(?P<num>\d+(?:\.\d+)?)(?:\s?(?P<scale>hundred|thousand|million|billion))?(?![\w.,]?\d)",
+    re.IGNORECASE)
+
+
+def _continue_scales(text: str, q: Quantity, last: float) -> None:
+    """'4 thousand 3 hundred and 21': smaller scaled parts add to the number."""
+    while True:
+        m = _CONTINUATION.match(text, q.end)
+        if not m:
+            return
+        scale = numbers_en.MAGNITUDES.get((m.group("scale") or "").lower(), 1)
+        part = float(m.group("num")) * scale
+        if scale >= last or part >= last:
+            return
+        q.value = numbers_zh.tidy(q.value + part)
+        q.end, last = m.end(), scale
+        if scale == 1:
+            return
 
 
 def _zh_quantity(run: str, start: int) -> Quantity | None:
     v = numbers_zh.parse(run)
     if v is None:
         return None
-    has_digit = any(ch.isdigit() or ch in DIGIT_CHARS or ch in "数几" for ch in run)
+    # 万, 百亿 with no digit are words ("千万不要") unless a unit attaches; 十 alone is ten.
+    bare = not any(ch.isdigit() or ch in DIGIT_CHARS or ch in "数几十拾" for ch in run)
     return Quantity(start, start + len(run), v.value, v.value_max, multiplier=float(v.magnitude),
-                    fill=v.fill, bare_unit=not has_digit, digits_only=v.digits_only)
+                    fill=v.fill, bare_unit=bare, digits_only=v.digits_only, head=_head(run))
+
+
+def _head(run: str) -> float | None:
+    """The leading number of a run (410 in 410亿, 3 in 三仟): ranges scale their low end by it."""
+    m = re.match(rf"{_ARABIC}|[{DIGIT_CHARS}]", run)
+    if not m:
+        return None
+    tok = m.group()
+    return float(numbers_zh.DIGITS[tok]) if tok in numbers_zh.DIGITS else numbers_zh._arabic(tok)

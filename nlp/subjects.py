@@ -10,24 +10,37 @@ from __future__ import annotations
 
 from collections import Counter
 
+from nlp import lexicon
 from nlp.entities import OrgMention
 
 OWN_FIGURES = {"revenue", "profit"}       # metrics where a vendor speaks of itself
 _LOOKBACK_BUYER = 400                      # chars: how far a fallback prefers a buyer to a vendor
 
 
-def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None) -> str | None:
-    """Subject among the organisations of the claim's sentence (offsets relative to the text)."""
+def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
+                text: str = "") -> str | None:
+    """Subject among the organisations of the claim's sentence (offsets into `text`).
+
+    An organisation introduced as the other party ("pay Oracle", "从微软") is passed over while
+    another one is there.
+    """
     orgs = [o for o in orgs if o.role != "media"]
     if not orgs:
         return None
-    before = [o for o in orgs if o.end <= offset]
+    marker = lexicon.counterparty_marker()
+    principal = {o for o in orgs if not marker.search(text[max(0, o.start - 16):o.start])}
+    before = [o for o in reversed(orgs) if o.end <= offset]      # nearest first
     after = [o for o in orgs if o.start >= offset]
     if metric in OWN_FIGURES and before:
-        return before[-1].name
-    for group in ([o for o in reversed(before) if o.role != "vendor"],
-                  [o for o in after if o.role != "vendor"],
-                  list(reversed(before)), after):
+        return before[0].name
+    buyers_first = (
+        [o for o in before if o.role != "vendor" and o in principal],
+        [o for o in after if o.role != "vendor" and o in principal],
+        [o for o in before if o.role != "vendor"],
+        [o for o in after if o.role != "vendor"],
+        before, after,
+    )
+    for group in buyers_first:
         if group:
             return group[0].name
     return None

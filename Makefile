@@ -1,0 +1,43 @@
+# computewatch — `make demo` and `make test` work on a fresh machine with only python3 on it.
+PY      ?= python3
+TOOLS   := .tools
+UV      := $(TOOLS)/bin/uv
+VENV    := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Scrapy's cookie middleware (via tldextract) would fetch the public suffix list: no network here.
+export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+
+.PHONY: install demo test test-fast conformance bench services-start services-stop clean
+
+install: $(VENV)/.installed
+
+# uv itself comes from PyPI into a private tools venv; it then installs the locked versions.
+$(UV):
+	$(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/bin/pip install --quiet "uv==0.13.9"
+
+$(VENV)/.installed: pyproject.toml uv.lock $(UV)
+	$(UV) sync --frozen --python $(PY)
+	touch $@
+
+demo: install
+	$(VENV)/bin/computewatch demo
+
+# Every test, with the real services (PostgreSQL) started on 127.0.0.1 and stopped afterwards.
+test: install
+	scripts/with-services.sh $(VENV)/bin/python -m pytest -q
+
+# Quick loop while developing: no PostgreSQL (its tests skip, saying so).
+test-fast: install
+	$(VENV)/bin/python -m pytest -q -m "not postgres"
+
+conformance: install
+	$(VENV)/bin/python bench/conformance_report.py
+
+bench: install
+	$(VENV)/bin/python bench/extract_bench.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache
