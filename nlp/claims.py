@@ -27,15 +27,15 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
     spans = sentences.split(text)
     article_orgs = entities.scan_aliases(text)
     main_org = None
-    sentence_orgs: dict[int, list] = {}
+    where = [sentences.index_of(spans, m.start) for m in candidates]
+    needed = sorted(set(where))
+    found = entities.find_many([text[spans[k][0]:spans[k][1]] for k in needed], lang)
+    sentence_orgs = {k: [entities.OrgMention(o.start + spans[k][0], o.end + spans[k][0], o.name, o.role)
+                         for o in orgs] for k, orgs in zip(needed, found)}
     claims = []
-    for m in candidates:
-        k = sentences.index_of(spans, m.start)
+    for m, k in zip(candidates, where):
         s_start, s_end = spans[k]
         sentence = text[s_start:s_end]
-        if k not in sentence_orgs:
-            sentence_orgs[k] = [entities.OrgMention(o.start + s_start, o.end + s_start, o.name, o.role)
-                                for o in entities.find(sentence, lang)]
         metric = _metric(text, s_start, s_end, m)
         subject = subjects.in_sentence(sentence_orgs[k], m.start, metric, text) \
             or subjects.from_context(article_orgs, s_start, metric)

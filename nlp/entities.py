@@ -80,7 +80,15 @@ def _english_model():
 
 def find(text: str, lang: str) -> list[OrgMention]:
     """Organisations in `text` (a sentence), canonicalised, in order."""
-    doc = pipeline(lang)(text)
+    return find_many([text], lang)[0]
+
+
+def find_many(texts: list[str], lang: str) -> list[list[OrgMention]]:
+    """`find` for several sentences at once: spaCy batches them (nlp.pipe), which is faster."""
+    return [_orgs_of(doc) for doc in pipeline(lang).pipe(texts, batch_size=64)]
+
+
+def _orgs_of(doc) -> list[OrgMention]:
     orgs = lexicon.organisations()
     out = []
     for ent in doc.ents:

@@ -31,6 +31,8 @@ class CurrencyLexicon:
     after: re.Pattern           # matches a word that starts right where a number ends
     iso_before: dict            # (surface, lang) -> ISO
     iso_after: dict
+    minor: re.Pattern           # a subunit word right after a number: 角, 分, cents
+    minor_value: dict           # subunit word -> fraction of the main unit
 
     def sign_before(self, left: str, lang: str) -> tuple[int, str] | None:
         """The longest currency sign ending `left` that does not continue a word: (start, ISO).
@@ -54,6 +56,7 @@ class CurrencyLexicon:
 
     def iso(self, table: dict, surface: str, lang: str) -> str | None:
         key = re.sub(r"\s+(?=\$)", "", surface.strip()).lower()     # "C $" is "C$"
+        key = re.sub(r"^[个個枚]\s?", "", key)                         # 20个比特币
         return table.get((key, lang)) or table.get((key, "*"))
 
 
@@ -63,7 +66,10 @@ def currencies() -> CurrencyLexicon:
     iso_after: dict = {}
     before_words: list[str] = []
     after_words: list[str] = []
-    for c in _load("currencies.toml")["currency"]:
+    data = _load("currencies.toml")
+    minor_value = {k.lower(): v for k, v in data["minor"].items()}
+    minor = re.compile(rf"\s?(?:{_alternation(list(data['minor']))})(?![A-Za-z])", re.IGNORECASE)
+    for c in data["currency"]:
         lang = "zh" if c.get("zh_only") else "en" if c.get("en_only") else "*"
         for w in c.get("before", []):
             iso_before.setdefault((w.lower(), lang), c["iso"])
@@ -75,9 +81,10 @@ def currencies() -> CurrencyLexicon:
     # "C $ 300 million", "hk $ 10": tokenised text puts a space inside the sign
     signs = _alternation(before_words).replace(r"\$", r"\s?\$")
     before = re.compile(rf"(?:{signs})\s?", re.IGNORECASE)
+    # 20个比特币: a classifier may stand between the number and the currency
     after = re.compile(
-        rf"\s?(?:{_alternation(after_words)})(?![A-Za-z])", re.IGNORECASE)
-    return CurrencyLexicon(before, after, iso_before, iso_after)
+        rf"\s?(?:[个個枚]\s?)?(?:{_alternation(after_words)})(?![A-Za-z])", re.IGNORECASE)
+    return CurrencyLexicon(before, after, iso_before, iso_after, minor, minor_value)
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,9 @@ def _attach(t: str, qs: list[Quantity], i: int, lang: str,
         _flag_plain(t, q, d)
         return d, consumed
     d.end = unit_end
-    _, d.approx = _hedge_after(t, unit_end, lang, d.approx)
+    while d.kind == "money" and i + consumed < len(qs) and _attach_minor(t, d, qs[i + consumed]):
+        consumed += 1
+    _, d.approx = _hedge_after(t, d.end, lang, d.approx)
     if d.kind in ("money", "gpu_count") and _excluded(t, d, d.kind):
         d.flags.add("per_unit")         # $2.50 per share, 8 GPUs per server: prices and specs
     return d, consumed
@@ -262,6 +264,21 @@ def _attach_unit(t: str, pos: int, d: _Draft, lang: str) -> int | None:
             d.kind, d.currency = "money", iso
             return m.end()
     return _attach_chip(t, pos, d)
+
+
+_MINOR_GAP = re.compile(r"\s?(?:又|and\s)?\s?", re.IGNORECASE)
+
+
+def _attach_minor(t: str, d: _Draft, q: Quantity) -> bool:
+    """五元三毛, 123元1角1分, 3 dollars 50 cents: a subunit adds to the amount."""
+    cur = lexicon.currencies()
+    gap = _MINOR_GAP.fullmatch(t, d.end, q.start)
+    unit = cur.minor.match(t, q.end) if gap else None
+    if not unit or d.value_max is not None:
+        return False
+    d.value = round(d.value + q.value * cur.minor_value[unit.group().strip().lower()], 6)
+    d.end = unit.end()
+    return True
 
 
 def _is_not_currency(t: str, m: re.Match) -> bool:

@@ -12,7 +12,10 @@ from nlp import lexicon, numbers_en, numbers_zh
 from nlp.numbers_zh import DIGIT_CHARS, UNIT_CHARS
 
 # Thousands grouped by commas (24,000; 82，225 in Chinese text) or by single spaces (1 234 567).
-_ARABIC = (r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d])|\d{1,3}(?: \d{3})+(?![\d.,]?\d)|\d+)(?:\.\d+)?"
+# The full-width comma is punctuation in Chinese ("$20，300美圆" is two prices) unless the figure
+# also has ASCII groups or a decimal part (233,333，333,434.34; 82，225.00).
+_ARABIC = (r"(?:\d{1,3}(?:,\d{3})+(?:[,，]\d{3})*(?![\d])|\d{1,3}(?:[,，]\d{3})+(?=\.\d)"
+           r"|\d{1,3}(?: \d{3})+(?![\d.,]?\d)|\d+)(?:\.\d+)?"
            r"|(?<![\d.])\.\d+")
 # A number glued to Latin letters or a hyphen after them is part of a name: H100, v5p, GPT-4.
 _LEFT = r"(?<![A-Za-z0-9_.])(?<![A-Za-z]-)"

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 
-_ABBREV = r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bInc)(?<!\bCorp)(?<!\bCo)(?<!\bLtd)" \
-          r"(?<!\bJan)(?<!\bFeb)(?<!\bMar)(?<!\bApr)(?<!\bAug)(?<!\bSept)(?<!\bSep)(?<!\bOct)" \
-          r"(?<!\bNov)(?<!\bDec)(?<!\bNo)(?<!\bvs)(?<!\bU\.S)(?<!\bU\.K)(?<!\be\.g)(?<!\bi\.e)"
+# Abbreviations whose period does not end a sentence. Checked after the period has matched, so
+# the look-behinds run only at periods, not at every character.
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Inc", "Corp", "Co", "Ltd", "Jan", "Feb", "Mar",
+                  "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec", "No", "vs", "U.S", "U.K", "e.g",
+                  "i.e", "Jr", "Sr", "Gov", "Sen", "Rep", "Prof", "approx")
+_NOT_ABBREV = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in _ABBREVIATIONS)
 _BOUNDARY = re.compile(
     r"\n+"                                        # paragraphs
     r"|(?<=[。！？；!?])[」』”’\"')）]*"            # Chinese (and bare !?) end marks, closing quotes
-    r"|" + _ABBREV + r"(?<=[a-z0-9%)\]\"”’])[.!?][\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])"
+    r"|(?<=[a-z0-9%)\]\"”’])[.!?]" + _NOT_ABBREV + r"[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])"
 )
 
 
