@@ -52,7 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("text", metavar="TEXT|-", help="the text, or - to read lines from stdin")
     m.add_argument("--lang", choices=["en", "zh"])
     m.set_defaults(func=cmd_mentions)
+
+    d = sub.add_parser("demo", help="run the pipeline on the bundled sample news site (offline)")
+    d.set_defaults(func=cmd_demo)
     return p
+
+
+def cmd_demo(args) -> int:
+    from computewatch import demo
+
+    return demo.run()
 
 
 def cmd_extract(args) -> int:

@@ -37,7 +37,10 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
         s_start, s_end = spans[k]
         sentence = text[s_start:s_end]
         metric = _metric(text, s_start, s_end, m)
-        subject = subjects.in_sentence(sentence_orgs[k], m.start, metric, text) \
+        orgs = sentence_orgs[k]
+        subject = subjects.in_sentence(orgs, m.start, metric, text, buyers_only=True) \
+            or subjects.from_context(article_orgs, s_start, metric, buyers_only=True) \
+            or subjects.in_sentence(orgs, m.start, metric, text) \
             or subjects.from_context(article_orgs, s_start, metric)
         if subject is None:
             main_org = main_org or subjects.main_organisation(article_orgs, title_end) or ""

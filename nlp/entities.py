@@ -26,6 +26,7 @@ class OrgMention:
     end: int
     name: str                  # canonical
     role: str                  # buyer | vendor | media
+    known: bool = True         # in the alias lexicon; False: only the statistical NER saw it
 
 
 @cache
@@ -103,7 +104,7 @@ def _orgs_of(doc) -> list[OrgMention]:
         if known:
             out.append(OrgMention(ent.start_char, ent.end_char, known.name, known.role))
         elif _plausible_org(name):
-            out.append(OrgMention(ent.start_char, ent.end_char, name, "buyer"))
+            out.append(OrgMention(ent.start_char, ent.end_char, name, "buyer", known=False))
     return out
 
 

@@ -46,6 +46,8 @@ class CurrencyLexicon:
             if not m:
                 continue
             first, prev = m.group()[0], left[start - 1] if start else ""
+            if re.fullmatch(r"a\s\$\s?", m.group()):
+                continue                 # "a $20 million": the article, not A$ (tokenised "C $" is upper-case)
             if first.isascii() and first.isalpha() and prev and (
                     (prev.isascii() and prev.isalpha()) or prev in "'’"):
                 continue

@@ -353,5 +353,5 @@ def _flag_plain(t: str, q: Quantity, d: _Draft) -> None:
 def _excluded(t: str, d: _Draft, table: str) -> bool:
     after_re, before_re = lexicon.exclusion_patterns(table)
     # the words before may be a few characters off: 每股收益为2.1美元, price target of $500
-    before = re.split(r"[，。；,;]", t[max(0, d.start - 12):d.start])[-1]
+    before = re.split(r"[，。；,;!?！？\n]|\.\s", t[max(0, d.start - 40):d.start])[-1]
     return bool(after_re and after_re.match(t, d.end)) or bool(before_re and before_re.search(before))

@@ -18,13 +18,16 @@ _LOOKBACK_BUYER = 400                      # chars: how far a fallback prefers a
 
 
 def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
-                text: str = "") -> str | None:
+                text: str = "", buyers_only: bool = False) -> str | None:
     """Subject among the organisations of the claim's sentence (offsets into `text`).
 
     An organisation introduced as the other party ("pay Oracle", "从微软") is passed over while
-    another one is there.
+    another one is there. With `buyers_only`, a sentence naming only vendors gives None, so
+    the caller can look for the buyer in the sentences before ("向英伟达采购10万块H20").
     """
     orgs = [o for o in orgs if o.role != "media"]
+    # organisations the lexicon knows outrank guesses of the statistical NER ("Abilene")
+    orgs = [o for o in orgs if o.known] or orgs
     if not orgs:
         return None
     marker = lexicon.counterparty_marker()
@@ -33,12 +36,13 @@ def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
     after = [o for o in orgs if o.start >= offset]
     if metric in OWN_FIGURES and before:
         return before[0].name
+    buyers_only = buyers_only and metric not in OWN_FIGURES
     buyers_first = (
         [o for o in before if o.role != "vendor" and o in principal],
         [o for o in after if o.role != "vendor" and o in principal],
         [o for o in before if o.role != "vendor"],
         [o for o in after if o.role != "vendor"],
-        before, after,
+        before if not buyers_only else [], after if not buyers_only else [],
     )
     for group in buyers_first:
         if group:
@@ -46,9 +50,12 @@ def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
     return None
 
 
-def from_context(article_orgs: list[OrgMention], offset: int, metric: str | None) -> str | None:
+def from_context(article_orgs: list[OrgMention], offset: int, metric: str | None,
+                 buyers_only: bool = False) -> str | None:
     """The nearest organisation named earlier in the article, preferring a nearby buyer."""
     earlier = [o for o in article_orgs if o.end <= offset and o.role != "media"]
+    if buyers_only and metric not in OWN_FIGURES:
+        earlier = [o for o in earlier if o.role != "vendor"]
     if not earlier:
         return None
     nearest = earlier[-1]
