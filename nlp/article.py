@@ -42,6 +42,9 @@ def check_bytes(body: bytes) -> None:
         raise NotAnArticle("binary data (an image, archive or program), not a web page")
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise NotAnArticle("binary data, not a web page or text")
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    if controls > len(head) * 0.1:
+        raise NotAnArticle("binary data (control bytes), not a web page or text")
 
 
 def content_hash(text: str) -> str:
