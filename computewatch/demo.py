@@ -45,7 +45,7 @@ def run() -> int:
                 continue
             for c in result.claims:
                 row = c.to_dict()
-                row["page"] = url.removeprefix(base)
+                row["page"] = url.rsplit("/", 1)[-1].removesuffix(".html")
                 rows.append(row)
         write_table(rows, title=f"claims in the sample site ({len(urls)} pages)", extra=["page"])
         print(f"{len(urls)} pages, {len(rows)} claims, {failures} errors", file=sys.stderr)
