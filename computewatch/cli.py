@@ -75,15 +75,11 @@ def cmd_extract(args) -> int:
     for source in args.inputs:
         try:
             raw = inputs.read(source, conf.max_page_bytes, conf.fetch_timeout, conf.user_agent)
-            result = extract_page(raw.body, source, raw.content_type, url=raw.url)
+            result = extract_page(raw.body, source, raw.content_type, url=raw.url, lang=args.lang)
         except (inputs.InputError, article.NotAnArticle) as e:
             error(f"{source}: {e}")
             failed += 1
             continue
-        if args.lang and args.lang != result.article.lang:
-            from nlp.claims import extract_claims
-            result.article.lang = args.lang
-            result.claims = extract_claims(result.article.text, args.lang, source=source)
         rows = [c.to_dict() for c in result.claims]
         if args.format == "jsonl":
             from computewatch.output import write_jsonl

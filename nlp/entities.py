@@ -31,11 +31,11 @@ class OrgMention:
 
 @cache
 def _not_orgs() -> frozenset[str]:
-    return frozenset(w.lower() for w in lexicon._load("organizations.toml")["not_orgs"]["words"])
+    return frozenset(w.lower() for w in lexicon.load("organizations.toml")["not_orgs"]["words"])
 
 
 def _ruler_patterns() -> list[dict]:
-    orgs = lexicon._load("organizations.toml")["org"]
+    orgs = lexicon.load("organizations.toml")["org"]
     return [{"label": "ORG", "pattern": alias, "id": o["name"]} for o in orgs for alias in o["aliases"]]
 
 

@@ -12,7 +12,8 @@ from functools import cache
 from importlib import resources
 
 
-def _load(name: str) -> dict:
+def load(name: str) -> dict:
+    """A data file of nlp/data, parsed."""
     return tomllib.loads(resources.files("nlp").joinpath("data", name).read_text("utf-8"))
 
 
@@ -68,7 +69,7 @@ def currencies() -> CurrencyLexicon:
     iso_after: dict = {}
     before_words: list[str] = []
     after_words: list[str] = []
-    data = _load("currencies.toml")
+    data = load("currencies.toml")
     minor_value = {k.lower(): v for k, v in data["minor"].items()}
     minor = re.compile(rf"\s?(?:{_alternation(list(data['minor']))})(?![A-Za-z])", re.IGNORECASE)
     for c in data["currency"]:
@@ -98,7 +99,7 @@ class HedgeLexicon:
 
 @cache
 def hedges(lang: str) -> HedgeLexicon:
-    data = dict(_load("hedges.toml")[lang])
+    data = dict(load("hedges.toml")[lang])
     bridge = data.pop("bridge", [])
     kind_of: dict = {}
     before_words: list[str] = []
@@ -152,7 +153,7 @@ _CHIP_TAIL = r"(?:s(?![A-Za-z]))?"      # H100s
 
 @cache
 def hardware() -> HardwareLexicon:
-    data = _load("hardware.toml")
+    data = load("hardware.toml")
     chips = []
     alts = []
     for c in data["chip"]:
@@ -194,7 +195,7 @@ class OrgLexicon:
 def organisations() -> OrgLexicon:
     orgs: dict = {}
     words: list[str] = []
-    for o in _load("organizations.toml")["org"]:
+    for o in load("organizations.toml")["org"]:
         org = Org(o["name"], o["role"])
         for alias in o["aliases"]:
             orgs.setdefault(alias, org)
@@ -212,7 +213,7 @@ def organisations() -> OrgLexicon:
 def metrics() -> dict[str, str]:
     """keyword (lower-cased) -> metric label."""
     out: dict = {}
-    for metric, words in _load("metrics.toml").items():
+    for metric, words in load("metrics.toml").items():
         for w in words:
             out.setdefault(w.lower(), metric)
     return out
@@ -230,13 +231,13 @@ def metric_pattern() -> re.Pattern:
 @cache
 def non_numbers() -> re.Pattern:
     """Words that contain numeral characters but are not numbers (一切, 万一, 统一)."""
-    words = _load("non_numbers.toml")["zh"]
+    words = load("non_numbers.toml")["zh"]
     return re.compile(_alternation(words))
 
 
 @cache
 def exclusions() -> dict:
-    return _load("exclusions.toml")
+    return load("exclusions.toml")
 
 
 def _words_regex(words: list[str]) -> str:
@@ -263,5 +264,5 @@ def exclusion_patterns(table: str) -> tuple[re.Pattern | None, re.Pattern | None
 @cache
 def counterparty_marker() -> re.Pattern:
     """Matches when the text before an organisation makes it a deal's counterparty."""
-    words = _load("roles.toml")["counterparty_before"]
+    words = load("roles.toml")["counterparty_before"]
     return re.compile(rf"(?:{_words_regex(words)})\s?(?:the\s)?$", re.IGNORECASE)

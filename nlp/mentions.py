@@ -113,7 +113,7 @@ def _attach(t: str, qs: list[Quantity], i: int, lang: str,
     d.approx = _hedge_before(t, d.start, lang)
     if q.fill:
         d.approx = d.approx or "over"
-    if q.value_max is not None and d.approx is None and _is_vague(t, q):
+    if q.value_max is not None and d.approx is None and t[q.start] in "数几":   # 数十亿
         d.approx = "about"
     # -- a range partner
     last = q
@@ -160,44 +160,40 @@ def _hedge_after(t: str, pos: int, lang: str, approx: str | None) -> tuple[int, 
         lex = lexicon.hedges(lg)
         m = lex.after.match(t, pos)
         if m:
-            word = m.group().strip().lstrip("-").lower() or m.group().strip().lower()
-            kind = lex.kind_of.get(("after", word)) or lex.kind_of.get(("after", m.group().strip().lower()))
+            word = m.group().strip().lower()
+            kind = lex.kind_of.get(("after", word)) or lex.kind_of.get(("after", word.lstrip("-")))
             return m.end(), approx or kind
     return pos, approx
 
 
-def _is_vague(t: str, q: Quantity) -> bool:
-    return t[q.start] in "数几"
-
-
 def _range_partner(t: str, q1: Quantity, q2: Quantity, d: _Draft, lang: str):
     """(low, high, currency of the second end) when q1 and q2 form one range, else None."""
+    if q1.percent or q2.percent or q1.value_max is not None or q2.value_max is not None:
+        return None
+    between = _BETWEEN.search(t[max(0, d.start - 12):d.start])
+    sep_re = _BETWEEN_AND if between else _RANGE_SEP
     gap = t[q1.end:q2.start]
     cur_lex = lexicon.currencies()
-    own = cur_lex.after.match(gap)
-    cur1 = None
-    if own and not between_words(t, d):
+    cur1 = None                        # 1万元-5万元: the first end may carry the currency word
+    own = None if between else cur_lex.after.match(gap)
+    if own:
         cur1 = cur_lex.iso(cur_lex.iso_after, own.group().strip(), lang)
         if cur1:
             gap = gap[own.end():]
-    between = _BETWEEN.search(t[max(0, d.start - 12):d.start])
-    sep = (_BETWEEN_AND if between else _RANGE_SEP).fullmatch(gap)
+    sep = sep_re.fullmatch(gap)
     cur2 = None
     if not sep:
         # $37bn-$40bn: a currency sign may open the second end too
-        sep_m = (_BETWEEN_AND if between else _RANGE_SEP).match(gap)
+        sep_m = sep_re.match(gap)
         if not sep_m:
             return None
-        rest = gap[sep_m.end():]
-        sign = cur_lex.sign_before(rest, lang)
+        sign = cur_lex.sign_before(gap[sep_m.end():], lang)
         cur2 = sign[1] if sign and sign[0] == 0 else None
         if not cur2 or (d.currency and cur2 != d.currency):
             return None
     elif not between and sep.group().strip().lower() in ("至", "到", "to", "through") \
             and _FROM.search(t[max(0, d.start - 12):d.start]):
         return None                    # "from $5 billion to $8 billion" is a change, not a range
-    if q1.percent or q2.percent or q1.value_max is not None or q2.value_max is not None:
-        return None
     lo, hi = q1.value, q2.value
     # 385-410亿, $37-40 billion, 一百二十到一百五十万: the second end's magnitude applies to both;
     # 两到三仟: a lone digit takes the second end's unit.
@@ -212,16 +208,12 @@ def _range_partner(t: str, q1: Quantity, q2: Quantity, d: _Draft, lang: str):
     if not lo < hi:
         return None                    # 2024-25, 10-5: not a range of one quantity
     if cur1:
-        # the second end must carry the same currency: checked by the caller through cur2
+        # then the second end must carry the same currency word
         after = cur_lex.after.match(t, q2.end)
         if not after or cur_lex.iso(cur_lex.iso_after, after.group().strip(), lang) != cur1:
             return None
         cur2 = cur2 or cur1
     return lo, hi, cur2
-
-
-def between_words(t: str, d: _Draft) -> bool:
-    return bool(_BETWEEN.search(t[max(0, d.start - 12):d.start]))
 
 
 def _unit_scale(q: Quantity) -> float:
@@ -338,11 +330,9 @@ def _chip_named_before(t: str, spans: list[tuple[int, int]], offset: int) -> str
 
 
 def _flag_plain(t: str, q: Quantity, d: _Draft) -> None:
-    if q.arabic_int and 1900 <= q.value <= 2100 and len(t[q.start:q.end]) == 4:
-        d.flags.add("year")
-    elif q.digits_only and _YEAR_AFTER.match(t, q.end):
-        d.flags.add("year")
-    if _YEAR_AFTER.match(t, q.end) and q.arabic_int:
+    year_word = _YEAR_AFTER.match(t, q.end)
+    if (q.arabic_int and (year_word or (1900 <= q.value <= 2100 and q.end - q.start == 4))) \
+            or (q.digits_only and year_word):
         d.flags.add("year")
     if _DATE_AFTER.match(t, q.end):
         d.flags.add("date")

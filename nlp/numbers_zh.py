@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 DIGITS = {
-    "零": 0, "〇": 0, "○": 0, "洞": None,
+    "零": 0, "〇": 0, "○": 0,
     "一": 1, "壹": 1, "幺": 1,
     "二": 2, "两": 2, "兩": 2, "倆": 2, "俩": 2, "贰": 2, "貳": 2,
     "三": 3, "叁": 3, "參": 3,
@@ -21,7 +21,6 @@ DIGITS = {
     "八": 8, "捌": 8,
     "九": 9, "玖": 9,
 }
-DIGITS = {k: v for k, v in DIGITS.items() if v is not None}
 SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 # 兆 is 10^12 in Taiwanese and formal usage (台積電營收2兆元); as "mega" (兆瓦) the scanner
 # never lets it into a number run.

@@ -15,9 +15,13 @@ class Extraction:
 
 
 def extract_page(body: bytes, source: str, content_type: str | None = None,
-                 url: str | None = None) -> Extraction:
-    """Read a page (HTML or plain text) and pull its claims. Raises article.NotAnArticle."""
+                 url: str | None = None, lang: str | None = None) -> Extraction:
+    """Read a page (HTML or plain text) and pull its claims. Raises article.NotAnArticle.
+
+    `lang` overrides language detection.
+    """
     art = article_mod.from_bytes(body, url=url or source, content_type=content_type, name=source)
+    art.lang = lang or art.lang
     title_end = len(art.title) if art.title and art.text.startswith(art.title) else 0
     claims = extract_claims(art.text, art.lang, source=source, title_end=title_end)
     return Extraction(art, claims)

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 
 # Kinds of the lower layer (`computewatch mentions`) and of claims.
 MENTION_KINDS = ("number", "percent", "money", "gpu_count", "power")
@@ -73,8 +72,3 @@ class Claim:
     def to_dict(self) -> dict:
         return asdict(self)
 
-
-def utcnow() -> datetime:
-    from datetime import timezone
-
-    return datetime.now(timezone.utc)
