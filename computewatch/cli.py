@@ -11,6 +11,8 @@ import sys
 
 from computewatch import __version__, settings as settings_mod
 
+from nlp.types import CLAIM_KINDS
+
 CLAIM_FIELDS = ["kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
                 "text", "sentence", "start", "end", "lang", "source"]
 
@@ -25,10 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from computewatch import logs
+    from crawler.sources import SourcesError
+    from storage.db import DatabaseError
+
     try:
+        conf = settings_mod.load(db=getattr(args, "db", None), sources=getattr(args, "sources", None),
+                                 log_format=getattr(args, "log_format", None),
+                                 log_file=getattr(args, "log_file", None))
+        level = logging.INFO if getattr(args, "verbose", False) or args.func in _LOGS_RUNS else logging.WARNING
+        logs.setup(level, conf.log_format, conf.log_file)
+        args.conf = conf
         return args.func(args) or 0
-    except settings_mod.SettingsError as e:
+    except (settings_mod.SettingsError, SourcesError, DatabaseError) as e:
         error(str(e))
         return 2
     except KeyboardInterrupt:
@@ -53,15 +64,162 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--lang", choices=["en", "zh"])
     m.set_defaults(func=cmd_mentions)
 
-    d = sub.add_parser("demo", help="run the pipeline on the bundled sample news site (offline)")
+    d = sub.add_parser("demo", help="crawl the bundled sample news site (offline) into the database")
+    _db_option(d)
     d.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser("crawl", help="crawl sources, extract and store their claims")
+    c.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    c.add_argument("--sources", metavar="FILE", help="a sources TOML adding to or replacing the shipped list")
+    c.add_argument("--max-pages", type=_positive_int, metavar="N", help="at most N article pages per source")
+    _db_option(c)
+    c.set_defaults(func=cmd_crawl)
+
+    q = sub.add_parser("claims", help="query the stored claims")
+    q.add_argument("--subject", action="append", metavar="X", help="organisation, by any alias (repeatable)")
+    q.add_argument("--kind", choices=list(CLAIM_KINDS))
+    q.add_argument("--lang", choices=["en", "zh"])
+    q.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="reported on or after")
+    q.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="reported on or before")
+    q.add_argument("--source", metavar="NAME")
+    q.add_argument("--min-value", type=float, metavar="V")
+    q.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
+    q.add_argument("--limit", type=_positive_int, metavar="N")
+    _db_option(q)
+    q.set_defaults(func=cmd_claims)
+
+    r = sub.add_parser("reprocess", help="recompute articles and claims from stored pages (offline)")
+    r.add_argument("--all", action="store_true", help="every page, not only those an older extractor read")
+    r.add_argument("--source", metavar="NAME", help="only pages of this source")
+    _db_option(r)
+    r.set_defaults(func=cmd_reprocess)
+
+    s = sub.add_parser("sources", help="list the configured sources")
+    s.add_argument("--sources", metavar="FILE")
+    s.add_argument("--format", choices=["table", "jsonl"], default="table")
+    s.set_defaults(func=cmd_sources)
+
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(metavar="ACTION")
+    up = dbsub.add_parser("upgrade", help="apply pending migrations (every command also does)")
+    _db_option(up)
+    up.set_defaults(func=cmd_db_upgrade)
     return p
+
+
+def _db_option(p) -> None:
+    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: $COMPUTEWATCH_DB, else the SQLite file)")
+    p.add_argument("--log-format", choices=["text", "json"])
+    p.add_argument("--log-file", metavar="PATH", help="also log to this file (rotated)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return n
+
+
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def cmd_crawl(args) -> int:
+    from computewatch.crawl import LiveDisplay, crawl
+    from computewatch.output import write_runs
+    from crawler import sources as sources_mod
+
+    conf = args.conf
+    chosen = sources_mod.load(conf.sources or None)
+    if args.source:
+        chosen = sources_mod.select(chosen, args.source)
+    else:
+        chosen = [s for s in chosen if s.enabled]
+    if not chosen:
+        error("no sources to crawl")
+        return 2
+    with LiveDisplay() as display:
+        results = crawl(conf, chosen, max_pages=args.max_pages, display=display)
+    write_runs([r.__dict__ for r in results])
+    if any(r.status == "interrupted" for r in results):
+        return 130
+    if all(r.status == "failed" for r in results):
+        error("no source could be reached: " + "; ".join(f"{r.source}: {r.message}" for r in results))
+        return 3
+    return 0
+
+
+def cmd_claims(args) -> int:
+    from storage import entities, queries
+    from storage.db import open_database
+
+    database = open_database(args.conf.db)
+    with database.session() as s:
+        subjects = None
+        if args.subject:
+            subjects = sorted({name for x in args.subject for name in entities.resolve(s, x)})
+        rows = queries.claims(s, queries.ClaimFilter(
+            subjects=subjects, kind=args.kind, lang=args.lang, since=args.since, until=args.until,
+            source=args.source, min_value=args.min_value, limit=args.limit))
+    database.dispose()
+    if args.format == "jsonl":
+        from computewatch.output import write_jsonl
+        write_jsonl(rows)
+    elif args.format == "csv":
+        from computewatch.output import write_csv
+        write_csv(rows, queries.CLAIM_ROW_FIELDS)
+    else:
+        from computewatch.output import write_claims_table
+        write_claims_table(rows)
+    return 0
+
+
+def cmd_reprocess(args) -> int:
+    from computewatch.reprocess import reprocess
+
+    report = reprocess(args.conf, everything=args.all, source=args.source)
+    print(report.summary())
+    return 0 if not report.errors else 1
+
+
+def cmd_sources(args) -> int:
+    from crawler import sources as sources_mod
+
+    chosen = sources_mod.load(args.conf.sources or None)
+    if args.format == "jsonl":
+        from computewatch.crawl import _config
+        from computewatch.output import write_jsonl
+        write_jsonl(_config(s) for s in chosen)
+    else:
+        from computewatch.output import write_sources
+        write_sources(chosen)
+    return 0
+
+
+def cmd_db_upgrade(args) -> int:
+    from computewatch.crawl import sync_entities
+    from storage.db import describe, open_database
+
+    database = open_database(args.conf.db)
+    sync_entities(database)
+    database.dispose()
+    print(f"{describe(args.conf.db)}: up to date")
+    return 0
 
 
 def cmd_demo(args) -> int:
     from computewatch import demo
 
-    return demo.run()
+    return demo.run(args.conf)
 
 
 def cmd_extract(args) -> int:
@@ -69,7 +227,7 @@ def cmd_extract(args) -> int:
     from nlp import article
     from nlp.pipeline import extract_page
 
-    conf = settings_mod.load()
+    conf = args.conf
     failed = 0
     csv_header = True
     for source in args.inputs:
@@ -114,6 +272,9 @@ def cmd_mentions(args) -> int:
         print(json.dumps({"line": n, "mentions": dump(line)}, ensure_ascii=False), flush=False)
     sys.stdout.flush()
     return 0
+
+
+_LOGS_RUNS = (cmd_crawl, cmd_reprocess)
 
 
 if __name__ == "__main__":

@@ -59,3 +59,52 @@ def write_table(rows: list[dict], title: str | None = None, extra: list[str] = (
         table.add_row(r["kind"], figure(r), r.get("subject") or "", r.get("metric") or "",
                       *[str(r.get(c) or "") for c in extra], r.get("text") or "")
     Console(soft_wrap=False).print(table)
+
+
+def write_claims_table(rows: list[dict]) -> None:
+    """Stored claims with where they were reported (`computewatch claims`)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} claim(s)", show_lines=False)
+    table.add_column("reported", no_wrap=True)
+    table.add_column("kind", style="cyan", no_wrap=True)
+    table.add_column("figure", justify="right", style="bold", no_wrap=True)
+    table.add_column("subject", style="green")
+    table.add_column("metric")
+    table.add_column("source")
+    table.add_column("sentence / url", overflow="fold", ratio=1)
+    for r in rows:
+        table.add_row(r.get("published") or r.get("reported_on") or "", r["kind"], figure(r),
+                      r.get("subject") or "", r.get("metric") or "", r.get("source") or "",
+                      f"{r.get('sentence') or ''}\n[dim]{r.get('url') or ''}[/]")
+    Console(soft_wrap=False).print(table)
+
+
+def write_runs(runs: list[dict]) -> None:
+    """The summary `computewatch crawl` ends with: one row per source."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="crawl summary")
+    for col in ("source", "status", "pages", "new articles", "new claims", "errors", "skipped", "seconds"):
+        table.add_column(col, justify="left" if col in ("source", "status") else "right")
+    for r in runs:
+        style = {"ok": "green", "failed": "red", "interrupted": "yellow"}.get(r["status"], "")
+        table.add_row(r["source"], f"[{style}]{r['status']}[/]" if style else r["status"],
+                      str(r["pages"]), str(r["new_articles"]), str(r["new_claims"]),
+                      str(r["errors"]), str(r["skipped"]), f"{r['seconds']:.1f}")
+    Console(soft_wrap=False).print(table)
+
+
+def write_sources(sources) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(sources)} source(s)")
+    for col in ("name", "lang", "schedule", "feeds", "sitemaps", "listings", "enabled"):
+        table.add_column(col)
+    for s in sources:
+        table.add_row(s.name, s.lang, s.schedule_text(), str(len(s.feeds)), str(len(s.sitemaps)),
+                      str(len(s.start_urls)), "yes" if s.enabled else "no")
+    Console(soft_wrap=False).print(table)

@@ -24,6 +24,12 @@ class Settings:
     max_page_bytes: int = 20 * 1024 * 1024  # bigger pages are refused (and not stored)
     fetch_timeout: float = 30.0           # seconds per HTTP request
     user_agent: str = "computewatch/0.1 (news research crawler)"
+    download_delay: float = 1.0           # seconds between requests to one site (0: no politeness)
+    concurrency_per_domain: int = 2       # requests in flight per site
+    autothrottle: bool = True             # adapt the delay to each site's latency (Scrapy AutoThrottle)
+    retry_times: int = 2                  # retries of a failed request (5xx, 429, timeouts)
+    retry_backoff: float = 2.0            # first retry waits this long, then doubles (capped at 60 s)
+    crawl_time_limit: float = 3600.0      # wall-clock seconds a crawl may take before it is stopped
     log_format: str = "text"              # text | json
     log_file: str = ""                    # also log to this rotating file
 
@@ -66,8 +72,21 @@ def load(**cli) -> Settings:
                 values[name] = int(value)
             elif typ == "float":
                 values[name] = float(value)
+            elif typ == "bool":
+                values[name] = _bool(value)
             else:
                 values[name] = str(value)
         except ValueError:
             raise SettingsError(f"setting {name}: not a valid {typ}: {value!r}") from None
     return Settings(**values)
+
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)

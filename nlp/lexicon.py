@@ -266,3 +266,108 @@ def counterparty_marker() -> re.Pattern:
     """Matches when the text before an organisation makes it a deal's counterparty."""
     words = load("roles.toml")["counterparty_before"]
     return re.compile(rf"(?:{_words_regex(words)})\s?(?:the\s)?$", re.IGNORECASE)
+
+
+def _trie_regex(keys: list[str]) -> str:
+    """A regex matching any of `keys` (lower-cased, spaces standing for spaces or hyphens), built
+    as a character trie so that a scan costs one branch per character, not one try per word.
+
+    Where one key continues another the longer is tried first; a key ending in a Latin letter or
+    digit must end a word there (a plural s/es may follow), others may run into anything (Han).
+    """
+    end = object()
+    root: dict = {}
+    for key in keys:
+        node = root
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[end] = True
+
+    def leaf(key_last: str) -> str:
+        if key_last.isascii() and key_last.isalnum():
+            return r"(?:es|s)?(?![A-Za-z0-9])"
+        return ""
+
+    def emit(node: dict, last: str) -> str:
+        alts = []
+        for ch in sorted(k for k in node if k is not end):
+            token = r"[\s\-]+" if ch == " " else re.escape(ch)
+            alts.append(token + emit(node[ch], ch))
+        if end in node:
+            alts.append(leaf(last))
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return emit(root, "")
+
+
+def topic_key(surface: str) -> str:
+    """The lookup form of a topic word or of the text it matched: lower-case, hyphens and runs of
+    white space as one space ("Data-Center" -> "data center")."""
+    return re.sub(r"[\s\-]+", " ", surface.strip()).lower()
+
+
+@dataclass(frozen=True)
+class TopicConcept:
+    name: str
+    weight: float
+    kind: str                   # strong | context | negative | ignore (matched, counts for nothing)
+
+
+@dataclass(frozen=True)
+class TopicLexicon:
+    pattern: re.Pattern         # every case-insensitive word (one trie)
+    case_pattern: re.Pattern | None     # words that match only as written (AI, MW)
+    words: dict                 # topic_key(word) or exact case-sensitive word -> (concept index, word)
+    concepts: tuple[TopicConcept, ...]
+    params: dict                # threshold, half_evidence, title_bonus... (see topic.toml)
+
+    def concept_of(self, surface: str) -> tuple[int, str] | None:
+        """(concept index, vocabulary word) for a matched text, a plural matching its singular."""
+        hit = self.words.get(surface) or (surface.endswith("s") and self.words.get(surface[:-1]))
+        if hit:
+            return hit
+        key = topic_key(surface)
+        for k in (key, key[:-1], key[:-2]):
+            if k in self.words:
+                return self.words[k]
+        return None
+
+
+@cache
+def topic() -> TopicLexicon:
+    """The topic vocabulary of topic.toml, compiled (see nlp/topic.py for the scoring)."""
+    data = load("topic.toml")
+    concepts: list[TopicConcept] = []
+    words: dict = {}
+    latin: list[str] = []
+    han: list[str] = []
+    exact: list[str] = []
+    groups = {kind: data.get(kind, []) for kind in ("strong", "context", "negative")}
+    groups["ignore"] = [{"name": "ignore", "weight": 0, "words": data.get("ignore", [])}]
+    for kind, entries in groups.items():
+        for c in entries:
+            index = len(concepts)
+            concepts.append(TopicConcept(c["name"], float(c["weight"]), kind))
+            for w in c.get("words", []):
+                key = topic_key(w)
+                words.setdefault(key, (index, w))
+                (latin if key[:1].isascii() and key[:1].isalnum() else han).append(key)
+            for w in c.get("case_sensitive", []):
+                words.setdefault(w, (index, w))
+                exact.append(w)
+    parts = []
+    if latin:
+        parts.append(rf"(?<![A-Za-z0-9])(?:{_trie_regex(sorted(set(latin)))})")
+    if han:
+        parts.append(f"(?:{_trie_regex(sorted(set(han)))})")
+    pattern = re.compile("|".join(parts), re.IGNORECASE)
+    case_pattern = None
+    if exact:
+        alts = []
+        for w in sorted(set(exact), key=len, reverse=True):
+            left = r"(?<![A-Za-z0-9])" if w[0].isascii() and w[0].isalnum() else ""
+            right = r"(?:s)?(?![A-Za-z0-9])" if w[-1].isascii() and w[-1].isalnum() else ""
+            alts.append(f"{left}{re.escape(w)}{right}")
+        case_pattern = re.compile("|".join(alts))
+    params = {k: v for k, v in data.items() if k not in ("strong", "context", "negative", "ignore")}
+    return TopicLexicon(pattern, case_pattern, words, tuple(concepts), params)

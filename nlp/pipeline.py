@@ -20,11 +20,21 @@ def extract_page(body: bytes, source: str, content_type: str | None = None,
 
     `lang` overrides language detection.
     """
+    art = read_page(body, source, content_type, url=url, lang=lang)
+    return Extraction(art, claims_of(art, source))
+
+
+def read_page(body: bytes, source: str, content_type: str | None = None,
+              url: str | None = None, lang: str | None = None) -> Article:
+    """The article in a page, without its claims (the crawler asks the topic filter in between)."""
     art = article_mod.from_bytes(body, url=url or source, content_type=content_type, name=source)
     art.lang = lang or art.lang
+    return art
+
+
+def claims_of(art: Article, source: str | None = None) -> list[Claim]:
     title_end = len(art.title) if art.title and art.text.startswith(art.title) else 0
-    claims = extract_claims(art.text, art.lang, source=source, title_end=title_end)
-    return Extraction(art, claims)
+    return extract_claims(art.text, art.lang, source=source, title_end=title_end)
 
 
 def extract_text(text: str, source: str | None = None, lang: str | None = None) -> Extraction:

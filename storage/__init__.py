@@ -1,0 +1,1 @@
+"""The only package that speaks SQL: models, migrations, idempotent writes and analyst queries."""

@@ -1,0 +1,153 @@
+"""Stored page -> article + claims in the database: the step after the crawl, and `reprocess`.
+
+It runs in its own process during a crawl (spaCy and jieba are CPU-bound: in Scrapy's reactor
+they would throttle the crawl), reading page ids from a queue; `reprocess` runs the same code
+over stored pages with no network at all. Each page is one transaction: an article is stored
+with all its claims or not at all.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import queue
+import signal
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Processed:
+    page_id: int
+    source_id: int | None
+    outcome: str              # article | irrelevant | duplicate | not_article | error
+    new_article: bool = False
+    claims: int = 0
+
+
+def process_page(database, page_id: int, version: str) -> Processed:
+    from nlp import topic
+    from nlp.article import NotAnArticle
+    from nlp.pipeline import claims_of, read_page
+    from storage import articles, pages
+    from storage.models import Page
+
+    with database.session() as s:
+        page = s.get(Page, page_id)
+        if page is None:
+            return Processed(page_id, None, "missing")
+        ctype = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
+        try:
+            art = read_page(pages.body(page), page.final_url, ctype, url=page.final_url)
+        except NotAnArticle as e:
+            articles.save_not_article(s, page, str(e), version)
+            return Processed(page_id, page.source_id, "not_article")
+        score = topic.score(art.text, art.lang, art.title)
+        claims = [c.to_dict() for c in claims_of(art, page.final_url)] if score.relevant else []
+        record = articles.ArticleRecord(
+            content_hash=art.content_hash, url=page.final_url, canonical_url=_canonical(art, page),
+            title=art.title, author=art.author, published=art.published, lang=art.lang,
+            encoding=art.encoding, text=art.text, topic_score=round(score.score, 4),
+            relevant=score.relevant)
+        saved = articles.save(s, page, record, claims, version)
+        return Processed(page_id, page.source_id, saved.outcome, saved.new_article, saved.claims)
+
+
+def _canonical(art, page) -> str | None:
+    from crawler.urls import canonical
+
+    return canonical(art.canonical_url) if art.canonical_url else canonical(page.final_url)
+
+
+def process_safely(database, page_id: int, version: str) -> Processed:
+    """process_page, but a page that breaks the extractor is recorded, not fatal."""
+    from storage import pages
+
+    try:
+        return process_page(database, page_id, version)
+    except Exception as e:       # one bad page must not stop the batch
+        log.exception("page %s: extraction failed", page_id)
+        with database.session() as s:
+            pages.mark_page(s, page_id, "error", version, None, detail=f"{type(e).__name__}: {e}"[:500])
+        return Processed(page_id, None, "error")
+
+
+# --- the worker process that runs beside a crawl ---------------------------------------------------
+
+def worker_main(db_url: str, jobs, results, stop) -> None:
+    """Process page ids from `jobs` until None arrives, or `stop` is set (then after this page)."""
+    # Signals are the crawl's business: it tells us to stop through `stop`.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        os.nice(5)                 # the crawl (and the sites' patience) comes first
+    except OSError:
+        pass
+    from nlp import EXTRACTOR_VERSION
+    from storage.db import open_database
+
+    database = open_database(db_url, migrate=False)
+    parent = mp.parent_process()
+    while not stop.is_set():
+        try:
+            page_id = jobs.get(timeout=0.5)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                break
+            continue
+        if page_id is None:
+            break
+        results.put(process_safely(database, page_id, EXTRACTOR_VERSION))
+    database.dispose()
+
+
+class ExtractionWorker:
+    """The extraction process seen from the crawl: submit page ids, collect what they gave."""
+
+    def __init__(self, db_url: str):
+        ctx = mp.get_context("spawn")     # a clean interpreter: no Twisted reactor inherited
+        self.jobs = ctx.Queue()
+        self.results = ctx.Queue()
+        self.stop_flag = ctx.Event()
+        self.process = ctx.Process(target=worker_main, name="computewatch-extract",
+                                   args=(db_url, self.jobs, self.results, self.stop_flag), daemon=True)
+        self.submitted = 0
+        self.done = 0
+
+    def start(self) -> None:
+        self.process.start()
+
+    def submit(self, page_ids) -> None:
+        for page_id in page_ids:
+            self.jobs.put(page_id)
+            self.submitted += 1
+
+    def collect(self) -> list[Processed]:
+        out = []
+        while True:
+            try:
+                out.append(self.results.get_nowait())
+            except queue.Empty:
+                break
+        self.done += len(out)
+        return out
+
+    @property
+    def pending(self) -> int:
+        return self.submitted - self.done
+
+    def finish(self, stop_now: bool = False) -> None:
+        """No more pages: drain the queue (or just finish the current page if `stop_now`)."""
+        if stop_now:
+            self.stop_flag.set()
+        self.jobs.put(None)
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)

@@ -1,0 +1,48 @@
+"""What a spider and its pipeline share for one source's crawl: the source, the run, the counts."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from crawler.sources import Source
+
+
+@dataclass
+class CrawlCounts:
+    pages: int = 0                  # article pages fetched and stored
+    errors: int = 0                 # requests that failed (HTTP errors, timeouts, too large, loops)
+    skipped: int = 0                # not fetched or not stored: robots.txt, known URL, not HTML
+    not_modified: int = 0           # feeds and sitemaps answered 304
+    error_kinds: Counter = field(default_factory=Counter)
+    skip_kinds: Counter = field(default_factory=Counter)
+    examples: dict = field(default_factory=dict)       # error kind -> a few URLs
+
+    def error(self, kind: str, url: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] += 1
+        self.examples.setdefault(kind, [])
+        if len(self.examples[kind]) < 5:
+            self.examples[kind].append(url)
+
+    def skip(self, kind: str) -> None:
+        self.skipped += 1
+        self.skip_kinds[kind] += 1
+
+    def summary(self) -> dict:
+        return {"errors": dict(self.error_kinds), "skipped": dict(self.skip_kinds),
+                "examples": self.examples, "not_modified": self.not_modified}
+
+
+@dataclass
+class CrawlContext:
+    source: Source
+    source_id: int
+    run_id: int
+    database: object                      # storage.db.Database
+    max_pages: int | None = None
+    on_stored: Callable[[list[int]], None] = lambda ids: None   # new page ids, for extraction
+    counts: CrawlCounts = field(default_factory=CrawlCounts)
+    entry_points: int = 0                 # feeds, sitemaps and listing pages requested
+    entry_points_ok: int = 0              # ... that answered (200 or 304)
+    close_reason: str | None = None

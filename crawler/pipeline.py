@@ -1,0 +1,58 @@
+"""Item pipeline: fetched pages go to the database in small batches, then on to extraction.
+
+Writes are batched (a transaction per BATCH pages or per FLUSH_SECONDS) so storing raw pages
+costs the reactor little; extraction runs in another process (computewatch.processing).
+"""
+from __future__ import annotations
+
+from twisted.internet import task
+
+from storage.pages import FetchedPage, store_pages
+
+BATCH = 50
+FLUSH_SECONDS = 0.5
+
+
+class StorePagesPipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.buffer: list[FetchedPage] = []
+        self.loop = task.LoopingCall(self.flush)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def context(self):
+        return self.crawler.spider.context
+
+    def open_spider(self):
+        self.loop.start(FLUSH_SECONDS, now=False)
+
+    def process_item(self, item):
+        if isinstance(item, FetchedPage):
+            self.buffer.append(item)
+            if len(self.buffer) >= BATCH:
+                self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        pages, self.buffer = self.buffer, []
+        ctx = self.context
+        with ctx.database.session() as s:
+            ids = store_pages(s, pages, ctx.source_id, ctx.run_id)
+        ctx.counts.pages += len(ids)
+        duplicates = len(pages) - len(ids)
+        if duplicates:            # stored meanwhile (another process, or a redirect target twice)
+            for _ in range(duplicates):
+                ctx.counts.skip("known")
+        if ids:
+            ctx.on_stored(ids)
+
+    def close_spider(self):
+        if self.loop.running:
+            self.loop.stop()
+        self.flush()

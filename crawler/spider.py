@@ -1,0 +1,203 @@
+"""One spider for every source: its feeds, sitemaps and listing pages lead to article pages.
+
+The spider only fetches and hands over pages (FetchedPage items); it never parses numbers.
+Links are canonicalised and checked against the database before they are requested, so an
+article URL is fetched once, ever.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+import logging
+
+from crawler import discovery
+from crawler.context import CrawlContext
+from crawler.urls import canonical
+from storage.pages import FetchedPage, known_urls, save_validators, validators
+
+log = logging.getLogger(__name__)
+HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+_CANONICAL_LINK = re.compile(rb"""<link\b[^>]*\brel=["']?canonical["']?[^>]*>""", re.I)
+_HREF = re.compile(rb"""\bhref=["']([^"']+)["']""", re.I)
+
+
+class SourceSpider(scrapy.Spider):
+    name = "computewatch"
+
+    def __init__(self, context: CrawlContext, **kwargs):
+        super().__init__(name=context.source.name, **kwargs)
+        self.context = context
+        self.source = context.source
+        self.allowed_domains = list(self.source.domains)
+        self.requested: set[str] = set()
+        self.listing = LinkExtractor(allow=self.source.allow, deny=self.source.deny,
+                                     allow_domains=self.source.domains)
+
+    # --- entry points -------------------------------------------------------------------------
+    async def start(self):
+        for url in self.source.feeds:
+            yield self._entry(url, self.parse_feed, conditional=True)
+        for url in self.source.sitemaps:
+            yield self._entry(url, self.parse_sitemap, conditional=True)
+        for url in self.source.start_urls:
+            yield self._entry(url, self.parse_listing)
+
+    def _entry(self, url: str, callback, conditional: bool = False) -> scrapy.Request:
+        headers = {}
+        if conditional:            # ETag / Last-Modified seen last time: 304 if nothing changed
+            with self.context.database.session() as s:
+                etag, modified = validators(s, url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+        self.context.entry_points += 1
+        return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers,
+                              dont_filter=True, meta={"entry": True, "handle_httpstatus_list": [304]})
+
+    def _answered(self, response) -> bool:
+        """Count an entry point that answered; False when it said 'not modified'."""
+        if response.meta.get("entry"):
+            self.context.entry_points_ok += 1
+        if response.status == 304:
+            self.context.counts.not_modified += 1
+            return False
+        etag = response.headers.get("ETag")
+        modified = response.headers.get("Last-Modified")
+        if etag or modified:
+            with self.context.database.session() as s:
+                save_validators(s, response.request.url,
+                                etag.decode("latin-1") if etag else None,
+                                modified.decode("latin-1") if modified else None)
+        return True
+
+    def parse_feed(self, response):
+        if not self._answered(response):
+            return
+        body = response.body
+        if not discovery.is_feed(body) and discovery.sitemap_links(body, response.url):
+            yield from self.parse_sitemap(response, counted=True)    # a sitemap listed as a feed
+            return
+        yield from self._articles(discovery.feed_links(body, response.url))
+
+    def parse_sitemap(self, response, counted: bool = False):
+        if not counted and not self._answered(response):
+            return
+        found = discovery.sitemap_links(_gunzip(response), response.url)
+        if found is None:
+            self.context.counts.error("not a sitemap", response.url)
+            return
+        if found.is_index:
+            for url in found.links:
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                                     dont_filter=True, meta={"handle_httpstatus_list": [304]})
+        else:
+            yield from self._articles(found.links)
+
+    def parse_listing(self, response):
+        self._answered(response)
+        if not hasattr(response, "text"):
+            return
+        yield from self._articles([link.url for link in self.listing.extract_links(response)])
+
+    # --- article pages ------------------------------------------------------------------------
+    def _articles(self, links: list[str]):
+        """Requests for the links not requested in this run nor stored in an earlier one."""
+        fresh = []
+        for link in links:
+            url = canonical(link)
+            if url not in self.requested and self._on_site(url):
+                self.requested.add(url)
+                fresh.append(url)
+        with self.context.database.session() as s:
+            known = set()
+            for i in range(0, len(fresh), 500):
+                known |= known_urls(s, fresh[i:i + 500])
+        for url in fresh:
+            if url in known:
+                self.context.counts.skip("known")
+                continue
+            if self.context.max_pages is not None and self._article_requests >= self.context.max_pages:
+                self.context.counts.skip("max_pages")
+                continue
+            self._article_requests += 1
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                                 dont_filter=True, meta={"canonical": url})
+
+    _article_requests = 0
+
+    def _on_site(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.source.domains)
+
+    def parse_article(self, response):
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+        if ctype not in HTML_TYPES:
+            self.context.counts.skip("not_html")
+            return
+        canonical_url = _canonical_link(response)
+        if canonical_url and canonical_url != response.meta["canonical"]:
+            with self.context.database.session() as s:
+                if known_urls(s, [canonical_url]):
+                    self.context.counts.skip("canonical_known")   # rel=canonical names a stored page
+                    return
+        yield FetchedPage(url=response.meta["canonical"], final_url=response.url,
+                          status=response.status, headers=_headers(response), body=response.body)
+
+    # --- failures -----------------------------------------------------------------------------
+    def on_error(self, failure):
+        request = failure.request
+        kind = classify(failure)
+        if kind == "robots":
+            self.context.counts.skip("robots")
+        else:
+            self.context.counts.error(kind, request.url)
+            log.debug("fetch failed: %s %s", kind, request.url)
+
+
+def classify(failure) -> str:
+    """A short, stable name for why a request failed (stored in crawl_runs.error_summary)."""
+    exc = failure.value
+    message = str(exc)
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if "robots.txt" in message:
+        return "robots"
+    if "max redirections" in message:
+        return "redirect_loop"
+    if "max size" in message or "maxsize" in message:
+        return "too_large"
+    if isinstance(exc, (TimeoutError, TCPTimedOutError)) or "took longer than" in message:
+        return "timeout"
+    if isinstance(exc, DNSLookupError):
+        return "dns"
+    name = type(exc).__name__
+    return {"ConnectionRefusedError": "connection_refused", "ConnectError": "connection",
+            "ResponseNeverReceived": "connection_lost", "ConnectionLost": "connection_lost"
+            }.get(name, name.lower())
+
+
+def _canonical_link(response) -> str | None:
+    m = _CANONICAL_LINK.search(response.body[:200_000])
+    href = m and _HREF.search(m.group())
+    if not href:
+        return None
+    return canonical(response.urljoin(href.group(1).decode("utf-8", "replace").strip()))
+
+
+def _headers(response) -> dict:
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+
+def _gunzip(response) -> bytes:
+    body = response.body
+    if body[:2] == b"\x1f\x8b":
+        from scrapy.utils.gz import gunzip
+        return gunzip(body, max_size=50 * 1024 * 1024)
+    return body

@@ -1,0 +1,145 @@
+"""Opening a database: engine, per-dialect settings, and migrations brought up to date on open."""
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be used (bad URL, unreachable, locked): one line for the user."""
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets the crawler, the extraction worker and analysts' queries run side by side.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=60000")
+    cur.close()
+
+
+def normalise_url(url: str) -> str:
+    """SQLAlchemy URL with our drivers: postgres:// and postgresql:// go through psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def describe(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def create(url: str) -> Engine:
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"{url}: not a database URL (try sqlite:///path or postgresql://...)") from None
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path and path != ":memory:":
+            try:
+                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise DatabaseError(f"{describe(url)}: cannot create its directory: {e.strerror}") from None
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    elif parsed.get_backend_name() == "postgresql":
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    else:
+        raise DatabaseError(f"{describe(url)}: unsupported database (SQLite or PostgreSQL)")
+    return engine
+
+
+def _alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine) -> list[str]:
+    """Apply the migrations that are missing; returns the revisions applied."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = _alembic_config(engine)
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return []
+    script = ScriptDirectory.from_config(cfg)
+    pending = [r.revision for r in script.iterate_revisions(head, current)][::-1]
+    command.upgrade(cfg, "head")
+    return pending
+
+
+class Database:
+    """An open, up-to-date database: `with db.session() as s:` for a unit of work."""
+
+    def __init__(self, url: str, engine: Engine):
+        self.url = url
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self):
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        with self._sessions() as s, s.begin():
+            yield s
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, migrate: bool = True) -> Database:
+    """Connect and bring the schema up to date. Raises DatabaseError with a one-line reason."""
+    engine = create(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        if migrate:
+            applied = upgrade(engine)
+            if applied:
+                log.info("database %s upgraded: %s", describe(url), ", ".join(applied))
+    except OperationalError as e:
+        engine.dispose()
+        reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e).splitlines()[0]
+        raise DatabaseError(f"{describe(url)}: cannot open the database: {reason}") from None
+    except SQLAlchemyError as e:
+        engine.dispose()
+        raise DatabaseError(f"{describe(url)}: {str(e).splitlines()[0]}") from None
+    return Database(normalise_url(url), engine)
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file behind a SQLite URL (None for other databases or in-memory)."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return os.path.abspath(os.path.expanduser(parsed.database))

@@ -1,0 +1,35 @@
+"""entities and entity_aliases: the organisations claims are about, with aliases in both languages."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Entity, EntityAlias
+from storage.upsert import insert_ignoring_conflicts, upsert
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def sync(session: Session, orgs: list[tuple[str, str, list[str]]]) -> None:
+    """Mirror (name, role, aliases) from the lexicon; idempotent, never deletes analysts' rows."""
+    if not orgs:
+        return
+    session.execute(upsert(session, Entity.__table__, ["name"], ["role"]),
+                    [{"name": n, "type": "org", "role": r} for n, r, _ in orgs])
+    ids = dict(session.execute(select(Entity.name, Entity.id)).all())
+    rows = [{"entity_id": ids[n], "alias": a, "lang": "zh" if _HAN.search(a) else "en"}
+            for n, _, aliases in orgs for a in dict.fromkeys(aliases)]
+    session.execute(insert_ignoring_conflicts(session, EntityAlias.__table__, ["entity_id", "alias"]), rows)
+
+
+def resolve(session: Session, name: str) -> list[str]:
+    """Canonical names an analyst's spelling stands for: 'Facebook' and '小扎' are Meta."""
+    exact = select(Entity.name).join(EntityAlias, EntityAlias.entity_id == Entity.id).where(
+        EntityAlias.alias == name)
+    found = set(session.scalars(exact)) or set(session.scalars(
+        select(Entity.name).join(EntityAlias, EntityAlias.entity_id == Entity.id).where(
+            EntityAlias.alias.ilike(name))))
+    found |= set(session.scalars(select(Entity.name).where(Entity.name.ilike(name))))
+    return sorted(found) or [name]

@@ -1,0 +1,106 @@
+"""Analyst queries: claims with where they were reported, and per-source run status."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, Claim, CrawlRun, Source
+
+CLAIM_ROW_FIELDS = ["kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
+                    "text", "sentence", "start", "end", "lang", "source", "url", "title",
+                    "published", "extractor_version"]
+
+
+@dataclass
+class ClaimFilter:
+    subjects: list[str] | None = None    # canonical names (resolve aliases first)
+    kind: str | None = None
+    lang: str | None = None
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+    min_value: float | None = None
+    limit: int | None = None
+
+
+def claims(session: Session, f: ClaimFilter) -> list[dict]:
+    """Claims, newest report first, each with its article's URL, title, date and source name."""
+    q = (select(Claim, Article.url, Article.title, Article.published, Article.reported_on,
+                Source.name.label("source_name"))
+         .join(Article, Article.id == Claim.article_id)
+         .outerjoin(Source, Source.id == Article.source_id))
+    if f.subjects:
+        q = q.where(Claim.subject.in_(f.subjects))
+    if f.kind:
+        q = q.where(Claim.kind == f.kind)
+    if f.lang:
+        q = q.where(Claim.lang == f.lang)
+    if f.since:
+        q = q.where(Article.reported_on >= f.since)
+    if f.until:
+        q = q.where(Article.reported_on <= f.until)
+    if f.source:
+        q = q.where(Source.name == f.source)
+    if f.min_value is not None:
+        q = q.where(Claim.value >= f.min_value)
+    q = q.order_by(Article.reported_on.desc(), Article.id.desc(), Claim.start)
+    if f.limit:
+        q = q.limit(f.limit)
+    rows = []
+    for claim, url, title, published, reported_on, source_name in session.execute(q):
+        row = {k: getattr(claim, k) for k in CLAIM_ROW_FIELDS if hasattr(Claim, k) and k != "source"}
+        row.update(source=source_name, url=url, title=title,
+                   published=published.isoformat() if published else None,
+                   reported_on=reported_on.isoformat())
+        rows.append({k: row.get(k) for k in CLAIM_ROW_FIELDS + ["reported_on"]})
+    return rows
+
+
+def totals_by_source(session: Session) -> dict[str, dict]:
+    """source name -> {articles, claims} stored from it (relevant articles only)."""
+    arts = dict(session.execute(
+        select(Source.name, func.count(Article.id)).join(Article, Article.source_id == Source.id)
+        .where(Article.relevant.is_(True)).group_by(Source.name)).all())
+    cls = dict(session.execute(
+        select(Source.name, func.count(Claim.id)).join(Article, Article.source_id == Source.id)
+        .join(Claim, Claim.article_id == Article.id).group_by(Source.name)).all())
+    return {name: {"articles": arts.get(name, 0), "claims": cls.get(name, 0)}
+            for name in set(arts) | set(cls)}
+
+
+def run_stats(session: Session) -> dict[str, dict]:
+    """source -> runs (completed), failures, consecutive failures, last run."""
+    out: dict[str, dict] = {}
+    completed = ("ok", "failed", "interrupted", "killed")
+    for source, status, n in session.execute(
+            select(CrawlRun.source, CrawlRun.status, func.count()).group_by(CrawlRun.source, CrawlRun.status)):
+        s = out.setdefault(source, {"runs": 0, "failures": 0})
+        if status in completed:
+            s["runs"] += n
+        if status in ("failed", "killed"):
+            s["failures"] += n
+    for source in out:
+        recent = list(session.scalars(select(CrawlRun).where(CrawlRun.source == source)
+                                      .order_by(CrawlRun.id.desc()).limit(50)))
+        done = [r for r in recent if r.status in completed]
+        last = done[0] if done else None
+        streak = 0
+        for r in done:
+            if r.status not in ("failed", "killed"):
+                break
+            streak += 1
+        out[source].update(
+            consecutive_failures=streak,
+            running=any(r.status == "running" for r in recent),
+            last_status=last.status if last else None,
+            last_run_start=last.started_at if last else None,
+            last_run_end=last.ended_at if last else None,
+            last_pages=last.pages if last else None,
+            last_new_articles=last.new_articles if last else None,
+            last_new_claims=last.new_claims if last else None,
+            last_errors=last.errors if last else None,
+            last_message=last.message if last else None)
+    return out
