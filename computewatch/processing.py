@@ -45,8 +45,10 @@ def process_page(database, page_id: int, version: str) -> Processed:
             return Processed(page_id, page.source_id, "not_article")
         score = topic.score(art.text, art.lang, art.title)
         claims = [c.to_dict() for c in claims_of(art, page.final_url)] if score.relevant else []
+        canonical_url = _canonical(art, page)
         record = articles.ArticleRecord(
-            content_hash=art.content_hash, url=page.final_url, canonical_url=_canonical(art, page),
+            content_hash=art.content_hash, url=_article_url(canonical_url, page.final_url),
+            canonical_url=canonical_url,
             title=art.title, author=art.author, published=art.published, lang=art.lang,
             encoding=art.encoding, text=art.text, topic_score=round(score.score, 4),
             relevant=score.relevant)
@@ -58,6 +60,15 @@ def _canonical(art, page) -> str | None:
     from crawler.urls import canonical
 
     return canonical(art.canonical_url) if art.canonical_url else canonical(page.final_url)
+
+
+def _article_url(canonical_url: str | None, final_url: str) -> str:
+    """The address to cite: the page's rel=canonical when it stays on the same site."""
+    from urllib.parse import urlsplit
+
+    if canonical_url and urlsplit(canonical_url).netloc == urlsplit(final_url).netloc:
+        return canonical_url
+    return final_url
 
 
 def process_safely(database, page_id: int, version: str) -> Processed:

@@ -76,14 +76,15 @@ class SourcesError(ValueError):
 def parse_interval(text: str) -> float:
     """'30s', '15m', '6h', '1d' or '1.5h' -> seconds (> 0). ValueError otherwise."""
     if not isinstance(text, str):
-        raise ValueError(f"interval must be a string like '6h', not {_type_name(text)}")
+        raise ValueError(f"{_show(text)} is not a valid interval: expected a string like '6h', "
+                         f"not {_type_name(text)}")
     m = _INTERVAL_RE.fullmatch(text.strip())
     if not m:
-        raise ValueError(f"invalid interval {text!r}: expected a positive number and a unit "
-                         "s, m, h or d, e.g. '30s', '15m', '6h', '1d'")
+        raise ValueError(f"{_show(text)} is not a valid interval: expected a positive number and "
+                         "a unit s, m, h or d ('30s', '15m', '6h', '1d')")
     seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
     if not (seconds > 0 and math.isfinite(seconds)):
-        raise ValueError(f"invalid interval {text!r}: must be greater than zero")
+        raise ValueError(f"{_show(text)} is not a valid interval: must be greater than zero")
     return seconds
 
 
@@ -244,7 +245,8 @@ def _parse_source(path: Path, index: int, table: Any) -> Source:
     max_pages = table.get("max_pages")
     # bool is a subclass of int in Python: `max_pages = true` must not pass as 1.
     if max_pages is not None and (type(max_pages) is not int or max_pages <= 0):
-        raise fail("max_pages", f"must be a positive integer, not {_type_name(max_pages)} {_show(max_pages)}")
+        got = _show(max_pages) if type(max_pages) is int else f"{_type_name(max_pages)} {_show(max_pages)}"
+        raise fail("max_pages", f"must be a positive integer, not {got}")
 
     return Source(name=name, lang=lang, **urls, **regexes, interval=interval, cron=cron,
                   enabled=enabled, max_pages=max_pages)

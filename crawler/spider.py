@@ -36,8 +36,9 @@ class SourceSpider(scrapy.Spider):
         self.source = context.source
         self.allowed_domains = list(self.source.domains)
         self.requested: set[str] = set()
-        self.listing = LinkExtractor(allow=self.source.allow, deny=self.source.deny,
-                                     allow_domains=self.source.domains)
+        # Hosts are checked by _on_site (LinkExtractor's allow_domains compares host:port).
+        self.listing = LinkExtractor(allow=self.source.allow, deny=self.source.deny)
+        self.deny = [re.compile(p) for p in self.source.deny]
 
     # --- entry points -------------------------------------------------------------------------
     async def start(self):
@@ -89,6 +90,12 @@ class SourceSpider(scrapy.Spider):
     def parse_sitemap(self, response, counted: bool = False):
         if not counted and not self._answered(response):
             return
+        if urlsplit(response.url).path == "/robots.txt":      # a site's sitemaps, as robots lists them
+            from scrapy.utils.sitemap import sitemap_urls_from_robots
+            for url in sitemap_urls_from_robots(response.text, base_url=response.url):
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                                     dont_filter=True, meta={"handle_httpstatus_list": [304]})
+            return
         found = discovery.sitemap_links(_gunzip(response), response.url)
         if found is None:
             self.context.counts.error("not a sitemap", response.url)
@@ -112,6 +119,9 @@ class SourceSpider(scrapy.Spider):
         fresh = []
         for link in links:
             url = canonical(link)
+            if any(p.search(url) for p in self.deny):
+                self.context.counts.skip("denied")
+                continue
             if url not in self.requested and self._on_site(url):
                 self.requested.add(url)
                 fresh.append(url)

@@ -268,41 +268,12 @@ def counterparty_marker() -> re.Pattern:
     return re.compile(rf"(?:{_words_regex(words)})\s?(?:the\s)?$", re.IGNORECASE)
 
 
-def _trie_regex(keys: list[str]) -> str:
-    """A regex matching any of `keys` (lower-cased, spaces standing for spaces or hyphens), built
-    as a character trie so that a scan costs one branch per character, not one try per word.
-
-    Where one key continues another the longer is tried first; a key ending in a Latin letter or
-    digit must end a word there (a plural s/es may follow), others may run into anything (Han).
-    """
-    end = object()
-    root: dict = {}
-    for key in keys:
-        node = root
-        for ch in key:
-            node = node.setdefault(ch, {})
-        node[end] = True
-
-    def leaf(key_last: str) -> str:
-        if key_last.isascii() and key_last.isalnum():
-            return r"(?:es|s)?(?![A-Za-z0-9])"
-        return ""
-
-    def emit(node: dict, last: str) -> str:
-        alts = []
-        for ch in sorted(k for k in node if k is not end):
-            token = r"[\s\-]+" if ch == " " else re.escape(ch)
-            alts.append(token + emit(node[ch], ch))
-        if end in node:
-            alts.append(leaf(last))
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return emit(root, "")
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def topic_key(surface: str) -> str:
-    """The lookup form of a topic word or of the text it matched: lower-case, hyphens and runs of
-    white space as one space ("Data-Center" -> "data center")."""
+    """A topic word as looked up: lower-case, hyphens and white space as one space ("Data-Center")."""
     return re.sub(r"[\s\-]+", " ", surface.strip()).lower()
 
 
@@ -313,61 +284,78 @@ class TopicConcept:
     kind: str                   # strong | context | negative | ignore (matched, counts for nothing)
 
 
-@dataclass(frozen=True)
-class TopicLexicon:
-    pattern: re.Pattern         # every case-insensitive word (one trie)
-    case_pattern: re.Pattern | None     # words that match only as written (AI, MW)
-    words: dict                 # topic_key(word) or exact case-sensitive word -> (concept index, word)
-    concepts: tuple[TopicConcept, ...]
-    params: dict                # threshold, half_evidence, title_bonus... (see topic.toml)
+@dataclass(frozen=True, eq=False)          # hashed by identity: a text collects its groups in a set
+class TopicGroup:
+    """The words that start alike (same first Latin token, or same first character), one pattern."""
+    pattern: re.Pattern         # the words, longest first; spaces match white space or hyphens
+    case_sensitive: bool        # run on the text as it is, else on the lower-cased text
+    left_guard: bool            # Latin words: a match must not continue a word ("SAID" holds no AI)
+    words: dict                 # lookup form -> (concept index, word as written in topic.toml)
 
-    def concept_of(self, surface: str) -> tuple[int, str] | None:
-        """(concept index, vocabulary word) for a matched text, a plural matching its singular."""
-        hit = self.words.get(surface) or (surface.endswith("s") and self.words.get(surface[:-1]))
-        if hit:
-            return hit
-        key = topic_key(surface)
+    def word_of(self, matched: str) -> tuple[int, str] | None:
+        """(concept, word) of a matched text; a plural (GPUs, data centres) finds its singular."""
+        key = matched if self.case_sensitive else topic_key(matched)
         for k in (key, key[:-1], key[:-2]):
             if k in self.words:
                 return self.words[k]
         return None
 
 
+TOPIC_TOKEN = re.compile(r"[a-z0-9]+")     # Latin tokens of lower-cased text, the index's keys
+
+
+@dataclass(frozen=True)
+class TopicLexicon:
+    concepts: tuple[TopicConcept, ...]
+    by_token: dict              # first Latin token of a word, lower-case, also with s/es -> groups
+    by_char: dict               # first character of a Han (or other) word -> groups
+    han_first: re.Pattern       # any character of by_char, to collect those in a text quickly
+    params: dict                # threshold, half_evidence, title_bonus... (see topic.toml)
+
+
 @cache
 def topic() -> TopicLexicon:
-    """The topic vocabulary of topic.toml, compiled (see nlp/topic.py for the scoring)."""
+    """The vocabulary of topic.toml, compiled for nlp/topic.py.
+
+    Words are grouped by how they start (first Latin token, or first character) and indexed by it:
+    a text is scanned once for its tokens and characters, and only the groups whose start occurs
+    in it run their pattern. One alternation of all the words would try each of them at every
+    character and cost milliseconds on a long article.
+    """
     data = load("topic.toml")
+    kinds = {kind: data.get(kind, []) for kind in ("strong", "context", "negative")}
+    kinds["ignore"] = [{"name": "ignore", "weight": 0, "words": data.get("ignore", [])}]
     concepts: list[TopicConcept] = []
-    words: dict = {}
-    latin: list[str] = []
-    han: list[str] = []
-    exact: list[str] = []
-    groups = {kind: data.get(kind, []) for kind in ("strong", "context", "negative")}
-    groups["ignore"] = [{"name": "ignore", "weight": 0, "words": data.get("ignore", [])}]
-    for kind, entries in groups.items():
+    grouped: dict = {}          # (first token or char, case-sensitive) -> {key: (concept, word)}
+    for kind, entries in kinds.items():
         for c in entries:
             index = len(concepts)
             concepts.append(TopicConcept(c["name"], float(c["weight"]), kind))
-            for w in c.get("words", []):
-                key = topic_key(w)
-                words.setdefault(key, (index, w))
-                (latin if key[:1].isascii() and key[:1].isalnum() else han).append(key)
-            for w in c.get("case_sensitive", []):
-                words.setdefault(w, (index, w))
-                exact.append(w)
-    parts = []
-    if latin:
-        parts.append(rf"(?<![A-Za-z0-9])(?:{_trie_regex(sorted(set(latin)))})")
-    if han:
-        parts.append(f"(?:{_trie_regex(sorted(set(han)))})")
-    pattern = re.compile("|".join(parts), re.IGNORECASE)
-    case_pattern = None
-    if exact:
+            for w, exact in [(w, False) for w in c.get("words", [])] + \
+                            [(w, True) for w in c.get("case_sensitive", [])]:
+                key = w.strip() if exact else topic_key(w)
+                lead = TOPIC_TOKEN.match(key.lower())
+                start = lead.group() if lead else key[0].lower()
+                grouped.setdefault((start, exact), {}).setdefault(key, (index, w))
+    by_token: dict = {}
+    by_char: dict = {}
+    for (start, exact), words in grouped.items():
         alts = []
-        for w in sorted(set(exact), key=len, reverse=True):
-            left = r"(?<![A-Za-z0-9])" if w[0].isascii() and w[0].isalnum() else ""
-            right = r"(?:s)?(?![A-Za-z0-9])" if w[-1].isascii() and w[-1].isalnum() else ""
-            alts.append(f"{left}{re.escape(w)}{right}")
-        case_pattern = re.compile("|".join(alts))
+        for key in sorted(words, key=len, reverse=True):
+            body = r"[\s\-]+".join(re.escape(part) for part in re.split(r"[\s\-]+", key))
+            # A Latin word must end a word (GPU, not GPUDirect) but may take a plural (GPUs);
+            # a Han word may run into anything (数据中心园区).
+            alts.append(body + (r"(?:es|s)?(?![A-Za-z0-9])" if _is_ascii_alnum(key[-1]) else ""))
+        latin = _is_ascii_alnum(start[0])
+        group = TopicGroup(re.compile("|".join(alts)), exact, latin, words)
+        if latin:
+            # "gpus" in a text finds the GPU group; "data" the "data center" group
+            single = any(TOPIC_TOKEN.fullmatch(k.lower()) for k in words)
+            for form in {start, start + "s", start + "es"} if single else {start}:
+                by_token.setdefault(form, []).append(group)
+        else:
+            by_char.setdefault(start, []).append(group)
+    han_first = re.compile("[" + "".join(re.escape(ch) for ch in sorted(by_char)) + "]")
     params = {k: v for k, v in data.items() if k not in ("strong", "context", "negative", "ignore")}
-    return TopicLexicon(pattern, case_pattern, words, tuple(concepts), params)
+    return TopicLexicon(tuple(concepts), {k: tuple(v) for k, v in by_token.items()},
+                        {k: tuple(v) for k, v in by_char.items()}, han_first, params)

@@ -254,7 +254,7 @@ REJECTIONS = [
     ("interval-words", entry(interval='"6 hours"'), ["'bad'", "interval", "'6 hours'"]),
     ("interval-zero", entry(interval='"0h"'), ["interval", "'0h'"]),
     ("interval-negative", entry(interval='"-1h"'), ["interval", "'-1h'"]),
-    ("interval-number", entry(interval="6"), ["interval", "integer"]),
+    ("interval-number", entry(interval="6"), ["interval", "6", "integer"]),
     ("interval-and-cron", entry(interval='"6h"', cron='"0 */6 * * *"'), ["'bad'", "interval", "cron", "not both"]),
     ("cron-minute-61", entry(cron='"61 * * * *"'), ["'bad'", "cron", "'61 * * * *'", "61"]),
     ("cron-four-fields", entry(cron='"0 0 * *"'), ["cron", "'0 0 * *'", "fields"]),
@@ -301,14 +301,18 @@ def test_directory_instead_of_file(tmp_path):
     assert str(info.value).startswith(f"{tmp_path}: cannot read sources file")
 
 
-def test_unreadable_file(tmp_path):
+def test_unreadable_file(tmp_path, monkeypatch):
     path = write(tmp_path, entry())
     path.chmod(0)
     try:
-        if os.access(path, os.R_OK):  # root reads anything
-            pytest.skip("running as a user who can read a mode-000 file")
-        with pytest.raises(SourcesError, match="cannot read sources file: Permission denied"):
+        if os.access(path, os.R_OK):
+            # root reads a mode-000 file: make the read fail the way it fails for anyone else.
+            def refuse(self):
+                raise PermissionError(13, "Permission denied", str(self))
+            monkeypatch.setattr(Path, "read_bytes", refuse)
+        with pytest.raises(SourcesError) as info:
             load_file(path)
+        assert str(info.value) == f"{path}: cannot read sources file: Permission denied"
     finally:
         path.chmod(0o644)
 
