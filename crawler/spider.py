@@ -35,7 +35,9 @@ class SourceSpider(scrapy.Spider):
         self.context = context
         self.source = context.source
         self.allowed_domains = list(self.source.domains)
-        self.requested: set[str] = set()
+        # Entry points are listings, never articles, even when a sitemap lists them.
+        self.requested: set[str] = {canonical(u) for u in
+                                    (*self.source.feeds, *self.source.sitemaps, *self.source.start_urls)}
         # Hosts are checked by _on_site (LinkExtractor's allow_domains compares host:port).
         self.listing = LinkExtractor(allow=self.source.allow, deny=self.source.deny)
         self.deny = [re.compile(p) for p in self.source.deny]
@@ -119,8 +121,8 @@ class SourceSpider(scrapy.Spider):
         fresh = []
         for link in links:
             url = canonical(link)
-            if any(p.search(url) for p in self.deny):
-                self.context.counts.skip("denied")
+            if any(p.search(url) for p in self.deny) or urlsplit(url).path in ("", "/"):
+                self.context.counts.skip("denied")       # a home page is not an article
                 continue
             if url not in self.requested and self._on_site(url):
                 self.requested.add(url)
