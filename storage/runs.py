@@ -65,3 +65,13 @@ def last_runs(session: Session, source: str, n: int = 10) -> list[CrawlRun]:
 def set_status(session: Session, run_id: int, status: str, message: str | None = None) -> None:
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
         status=status, ended_at=utcnow(), message=message))
+
+
+def record_run(session: Session, source: str, status: str, started_at, ended_at, pid: int | None,
+               message: str | None) -> int:
+    """A run the crawl process could not record itself (it died before opening its row)."""
+    run = CrawlRun(source=source, started_at=started_at, ended_at=ended_at, status=status, pid=pid,
+                   message=message, error_summary={})
+    session.add(run)
+    session.flush()
+    return run.id

@@ -1,0 +1,177 @@
+"""`computewatch claims`, `db upgrade` and crawl failures, on a database filled by a real crawl.
+
+The database is filled once per module by crawling the bundled sample site (its EXPECTED.md lists
+the 30 claims a careful reader finds), on SQLite and on PostgreSQL.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from computewatch.localsite import LocalSite
+from crawl_helpers import ROOT, fixture_sources, query, run_cli
+
+SAMPLE = ROOT / "computewatch" / "sample_site"
+SAMPLE_CLAIMS = 30
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def filled(request, tmp_path_factory):
+    """A database with the sample site crawled into it, as source 'ledger'."""
+    from conftest import _fresh_pg_database, _require_pg
+
+    drop = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('claims') / 'cw.db'}"
+    else:
+        _require_pg()
+        url, drop = _fresh_pg_database()
+    tmp = tmp_path_factory.mktemp("sources")
+    with LocalSite(SAMPLE) as site:
+        sources = fixture_sources(tmp / "sources.toml", site.base_url, name="ledger",
+                                  feeds=[f"{site.base_url}/feed.xml"],
+                                  sitemaps=[f"{site.base_url}/sitemap.xml"],
+                                  start_urls=[f"{site.base_url}/"], allow=["/news/"])
+        result = run_cli("crawl", "--sources", str(sources), "--db", url)
+    assert result.returncode == 0, result.stderr
+    yield url
+    if drop:
+        drop()
+
+
+def claims(url: str, *args: str) -> list[dict]:
+    result = run_cli("claims", "--db", url, "--format", "jsonl", *args)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_every_claim_of_the_sample_site_is_stored_with_its_provenance(filled):
+    rows = claims(filled)
+    assert len(rows) == SAMPLE_CLAIMS
+    schema = ["kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
+              "text", "sentence", "start", "end", "lang"]
+    for row in rows:
+        assert set(schema + ["url", "title", "published", "source"]) <= set(row)
+        assert row["source"] == "ledger"
+        assert row["url"].startswith("http://127.0.0.1:") and "/news/" in row["url"]
+        assert row["text"] in row["sentence"]
+    # Offsets point into the stored article text.
+    for text, start, end, body in query(filled, """SELECT c.text, c.start, c."end", a.text
+                                                   FROM claims c JOIN articles a ON a.id = c.article_id"""):
+        assert body[start:end] == text
+    # Newest report first.
+    dates = [r["published"] for r in rows]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_filters_narrow_the_claims_as_asked(filled):
+    everything = claims(filled)
+    meta = claims(filled, "--subject", "Meta")
+    assert meta and all(r["subject"] == "Meta" for r in meta)
+    assert len(meta) == sum(r["subject"] == "Meta" for r in everything)
+    # Any alias in either language stands for the organisation.
+    assert claims(filled, "--subject", "扎克伯格") == meta
+    assert claims(filled, "--subject", "facebook") == meta
+
+    gpus = claims(filled, "--kind", "gpu_count")
+    assert gpus and {r["kind"] for r in gpus} == {"gpu_count"}
+    zh = claims(filled, "--lang", "zh")
+    en = claims(filled, "--lang", "en")
+    assert zh and en and len(zh) + len(en) == len(everything)
+    assert all(r["lang"] == "zh" for r in zh)
+
+    since = claims(filled, "--since", "2026-02-10")
+    assert since and all(r["published"] >= "2026-02-10" for r in since)
+    until = claims(filled, "--until", "2026-02-09")
+    assert len(since) + len(until) == len(everything)
+
+    big = claims(filled, "--min-value", "1e11")
+    assert big and all(r["value"] >= 1e11 for r in big)
+    assert claims(filled, "--source", "no-such-source") == []
+    assert len(claims(filled, "--limit", "3")) == 3
+    both = claims(filled, "--subject", "Meta", "--kind", "money", "--lang", "en")
+    assert both and all((r["subject"], r["kind"], r["lang"]) == ("Meta", "money", "en") for r in both)
+
+
+def test_csv_and_table_formats(filled):
+    out = run_cli("claims", "--db", filled, "--format", "csv", "--kind", "power")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert rows and {r["kind"] for r in rows} == {"power"}
+    assert {"url", "title", "published", "source", "sentence"} <= set(rows[0])
+    table = run_cli("claims", "--db", filled, "--subject", "xAI")
+    assert table.returncode == 0 and "xAI" in table.stdout and "claim(s)" in table.stdout
+
+
+def test_bad_query_arguments_are_one_line_errors(filled):
+    for args in (["--since", "yesterday"], ["--kind", "shares"], ["--limit", "0"]):
+        result = run_cli("claims", "--db", filled, *args)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_creates_the_schema_and_is_idempotent(db_url):
+    first = run_cli("db", "upgrade", "--db", db_url)
+    assert first.returncode == 0, first.stderr
+    assert "up to date" in first.stdout
+    tables = {"sources", "pages", "articles", "claims", "entities", "entity_aliases", "crawl_runs",
+              "fetch_state", "alembic_version"}
+    import sqlalchemy as sa
+    engine = sa.create_engine(db_url)
+    assert tables <= set(sa.inspect(engine).get_table_names())
+    engine.dispose()
+    aliases = query(db_url, """SELECT e.name FROM entity_aliases a JOIN entities e ON e.id = a.entity_id
+                               WHERE a.alias = :a""", a="小扎")
+    assert aliases == [("Meta",)]
+    before = query(db_url, "SELECT COUNT(*) FROM entity_aliases")
+    assert run_cli("db", "upgrade", "--db", db_url).returncode == 0
+    assert query(db_url, "SELECT COUNT(*) FROM entity_aliases") == before
+
+
+def test_migrations_match_the_models(db_url):
+    """A model changed without a migration fails here (alembic autogenerate finds a difference)."""
+    import sqlalchemy as sa
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.db import open_database
+    from storage.models import Base
+
+    database = open_database(db_url)
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    database.dispose()
+    assert diff == []
+
+
+def test_crawl_refuses_to_run_with_a_one_line_reason(tmp_path):
+    bad_sources = tmp_path / "bad.toml"
+    bad_sources.write_text('include_defaults = false\n[[source]]\nname = "x"\nlang = "fr"\n'
+                           'feeds = ["http://127.0.0.1:9/feed"]\n', "utf-8")
+    result = run_cli("crawl", "--sources", str(bad_sources), "--db", f"sqlite:///{tmp_path}/a.db")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "bad.toml" in result.stderr and "lang" in result.stderr
+
+    good = fixture_sources(tmp_path / "good.toml", "http://127.0.0.1:9")
+    unreachable = run_cli("crawl", "--sources", str(good),
+                          "--db", "postgresql://nobody@127.0.0.1:9/none")
+    assert unreachable.returncode == 2
+    assert unreachable.stderr.startswith("computewatch: error: ")
+    assert unreachable.stderr.count("\n") == 1 and "Traceback" not in unreachable.stderr
+
+    unknown = run_cli("crawl", "--sources", str(good), "--source", "nope", "--db", f"sqlite:///{tmp_path}/a.db")
+    assert unknown.returncode == 2 and "nope" in unknown.stderr
+
+
+def test_a_dead_site_is_a_failed_run_not_a_crash(tmp_path):
+    db = f"sqlite:///{tmp_path / 'dead.db'}"
+    sources = fixture_sources(tmp_path / "dead.toml", "http://127.0.0.1:9")   # nothing listens on 9
+    result = run_cli("crawl", "--sources", str(sources), "--db", db)
+    assert result.returncode == 3, result.stderr
+    assert "no source could be reached" in result.stderr
+    assert "Traceback" not in result.stderr
+    status, errors = query(db, "SELECT status, errors FROM crawl_runs")[0]
+    assert status == "failed" and errors >= 1
