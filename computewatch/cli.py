@@ -99,6 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "jsonl"], default="table")
     s.set_defaults(func=cmd_sources)
 
+    dm = sub.add_parser("daemon", help="crawl every enabled source on its schedule until SIGTERM/SIGINT "
+                                      "(SIGHUP re-reads the sources file)")
+    dm.add_argument("--sources", metavar="FILE", help="a sources TOML adding to or replacing the shipped list")
+    _db_option(dm)
+    for action in dm._actions:
+        if action.dest == "verbose":
+            action.help = "log at DEBUG (the crawls' own output too); runs are logged at INFO anyway"
+    dm.set_defaults(func=cmd_daemon)
+
+    st = sub.add_parser("status", help="each source's last run, next run, totals and failures")
+    st.add_argument("--sources", metavar="FILE", help="a sources TOML adding to or replacing the shipped list")
+    st.add_argument("--format", choices=["table", "json"], default="table")
+    _db_option(st)
+    st.set_defaults(func=cmd_status)
+
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(metavar="ACTION")
     up = dbsub.add_parser("upgrade", help="apply pending migrations (every command also does)")
@@ -216,6 +231,38 @@ def cmd_db_upgrade(args) -> int:
     return 0
 
 
+def cmd_daemon(args) -> int:
+    from schedules import daemon
+
+    if args.verbose:            # -v: the crawls' own output too (DEBUG)
+        logging.getLogger().setLevel(logging.DEBUG)
+    return daemon.run(args.conf)
+
+
+def cmd_status(args) -> int:
+    from datetime import datetime, timezone
+
+    from crawler import sources as sources_mod
+    from schedules import status
+    from storage.db import open_database
+
+    chosen = sources_mod.load(args.conf.sources or None)
+    database = open_database(args.conf.db)
+    try:
+        rows = status.collect(database, chosen)
+        holder = status.daemon_holder(database) if args.format == "table" else None
+    finally:
+        database.dispose()
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+
+        console = Console(width=None if sys.stdout.isatty() else 200)
+        console.print(status.table(rows, holder, datetime.now(timezone.utc)))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from computewatch import demo
 
@@ -274,7 +321,7 @@ def cmd_mentions(args) -> int:
     return 0
 
 
-_LOGS_RUNS = (cmd_crawl, cmd_reprocess)
+_LOGS_RUNS = (cmd_crawl, cmd_reprocess, cmd_daemon)
 
 
 if __name__ == "__main__":

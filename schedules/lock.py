@@ -17,6 +17,7 @@ import hashlib
 import logging
 import os
 import socket
+import time
 
 from storage.db import DatabaseError, describe, sqlite_path
 
@@ -101,13 +102,18 @@ class DaemonLock:
             f = open(path, "a+", encoding="utf-8")
         except OSError as e:
             raise DatabaseError(f"{path}: cannot open the daemon lock file: {e.strerror}") from None
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            holder = f.read().strip()
-            f.close()
-            raise AlreadyRunning(_refusal(self.url, holder or None)) from None
+        for attempt in range(4):
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt < 3:         # `status` probes with a shared lock for an instant
+                    time.sleep(0.05)
+                    continue
+                f.seek(0)
+                holder = f.read().strip()
+                f.close()
+                raise AlreadyRunning(_refusal(self.url, holder or None)) from None
         f.seek(0)
         f.truncate()
         f.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
