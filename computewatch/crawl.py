@@ -66,7 +66,6 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     from crawler.scrapy_settings import scrapy_settings
     from crawler.spider import SourceSpider
     from computewatch.processing import ExtractionWorker
-    from nlp import EXTRACTOR_VERSION
     from storage import pages as pages_db, runs
     from storage.db import open_database
 
@@ -80,7 +79,7 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
             contexts.append(CrawlContext(source=src, source_id=sid, run_id=runs.start_run(s, src.name),
                                          database=database,
                                          max_pages=_cap(max_pages, src.max_pages)))
-        leftovers = pages_db.pending_page_ids(s, EXTRACTOR_VERSION)
+        leftovers = pages_db.unprocessed_page_ids(s, [c.source_id for c in contexts])
     started = time.monotonic()
 
     worker = ExtractionWorker(database.url)
@@ -125,13 +124,16 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
 
     interrupted = bool(stop_reason) or any(ctx.close_reason not in ("finished", None) for ctx in contexts)
     _drain(worker, tally, contexts, display, stop_now=interrupted)
+    if worker.process.exitcode not in (0, None) and not interrupted:
+        stop_reason.append(f"the extraction worker died (exit {worker.process.exitcode}); "
+                           "pages it did not read are extracted by the next crawl")
 
     results = []
     with database.session() as s:
         for ctx in contexts:
             status = "interrupted" if interrupted else (
                 "failed" if ctx.entry_points and not ctx.entry_points_ok else "ok")
-            message = stop_reason[0] if stop_reason else (
+            message = "; ".join(stop_reason) if stop_reason else (
                 "no feed, sitemap or listing page answered" if status == "failed" else None)
             run = runs.finish_run(s, ctx.run_id, status, pages=ctx.counts.pages,
                                   errors=ctx.counts.errors, skipped=ctx.counts.skipped,

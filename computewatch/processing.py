@@ -92,7 +92,7 @@ def worker_main(db_url: str, jobs, results, stop) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        os.nice(5)                 # the crawl (and the sites' patience) comes first
+        os.nice(19)                # the crawl comes first: extraction catches up when it idles
     except OSError:
         pass
     from nlp import EXTRACTOR_VERSION

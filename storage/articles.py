@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Claim, Page
@@ -75,8 +76,17 @@ def save(session: Session, page: Page, record: ArticleRecord, claims: list[dict]
     new = owned is None
     if new:
         owned = Article(first_page_id=page.id, source_id=page.source_id, created_at=utcnow(), **fields)
-        session.add(owned)
-        session.flush()
+        try:
+            with session.begin_nested():      # another process may store the same text meanwhile
+                session.add(owned)
+                session.flush()
+        except IntegrityError:
+            other = session.scalar(select(Article).where(Article.content_hash == record.content_hash))
+            if other is None:
+                raise
+            mark_page(session, page.id, "duplicate", version, other.id,
+                      detail=f"same text as article {other.id}")
+            return Saved("duplicate", other.id, False, 0)
     else:
         for k, v in fields.items():
             setattr(owned, k, v)

@@ -20,6 +20,9 @@ class DatabaseError(RuntimeError):
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # SQLAlchemy, not the sqlite3 module, decides where transactions begin (see _sqlite_begin):
+    # that is what makes SAVEPOINTs work with pysqlite.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL lets the crawler, the extraction worker and analysts' queries run side by side.
     cur.execute("PRAGMA journal_mode=WAL")
@@ -27,6 +30,13 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=60000")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # IMMEDIATE: a transaction takes the write lock when it starts, waiting (busy_timeout) for
+    # another process's writes. A deferred one that read first could fail with "database is
+    # locked" the moment it tries to write after a concurrent commit.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def normalise_url(url: str) -> str:
@@ -61,6 +71,7 @@ def create(url: str) -> Engine:
                 raise DatabaseError(f"{describe(url)}: cannot create its directory: {e.strerror}") from None
         engine = create_engine(url, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     elif parsed.get_backend_name() == "postgresql":
         engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     else:

@@ -66,18 +66,34 @@ def known_urls(session: Session, urls: list[str]) -> set[str]:
 
 def pending_page_ids(session: Session, version: str, source_id: int | None = None,
                      everything: bool = False) -> list[int]:
-    """Pages never processed, or processed by another extractor version (all of them if asked)."""
+    """Pages processed by another extractor version (`reprocess`), or every page if asked.
+
+    Pages never processed are left to the crawl that stored them (see unprocessed_page_ids):
+    two processes never work on the same page.
+    """
     q = select(Page.id).order_by(Page.id)
     if not everything:
-        q = q.where((Page.processed_version.is_(None)) | (Page.processed_version != version))
+        q = q.where(Page.processed_version.is_not(None), Page.processed_version != version)
     if source_id is not None:
         q = q.where(Page.source_id == source_id)
     return list(session.scalars(q))
 
 
+def unprocessed_page_ids(session: Session, source_ids: list[int]) -> list[int]:
+    """Pages of these sources stored by an earlier crawl that stopped before extracting them."""
+    from storage.models import CrawlRun
+
+    running = select(CrawlRun.id).where(CrawlRun.status == "running")
+    return list(session.scalars(
+        select(Page.id).where(Page.processed_version.is_(None), Page.source_id.in_(source_ids),
+                              (Page.crawl_run_id.is_(None)) | Page.crawl_run_id.not_in(running))
+        .order_by(Page.id)))
+
+
 def count_pending(session: Session, version: str) -> int:
+    """Pages an older extractor version read: what `reprocess` would redo."""
     return session.scalar(select(func.count(Page.id)).where(
-        (Page.processed_version.is_(None)) | (Page.processed_version != version)))
+        Page.processed_version.is_not(None), Page.processed_version != version))
 
 
 def mark_page(session: Session, page_id: int, outcome: str, version: str,
