@@ -122,7 +122,9 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     if limit.active():
         limit.cancel()
 
-    interrupted = bool(stop_reason) or any(ctx.close_reason not in ("finished", None) for ctx in contexts)
+    # "finished" is Scrapy's close reason for a crawl that ran out of work; anything else
+    # (shutdown on a signal, a second signal that killed the reactor: None) is an interruption.
+    interrupted = bool(stop_reason) or any(ctx.close_reason != "finished" for ctx in contexts)
     _drain(worker, tally, contexts, display, stop_now=interrupted)
     if worker.process.exitcode not in (0, None) and not interrupted:
         stop_reason.append(f"the extraction worker died (exit {worker.process.exitcode}); "
