@@ -125,6 +125,7 @@ def main() -> int:
         child_peak = child_sum_peak = 0
         offset = 0
         next_add = args.add_every
+        next_trace = 10
         try:
             while len(runs) < args.cycles:
                 if proc.poll() is not None:
@@ -157,8 +158,9 @@ def main() -> int:
                 done = len(runs)
                 if done >= 10 and 10 not in rss:
                     rss[10] = mine
-                if done and (not rss_trace or rss_trace[-1][0] != done) and done % 10 == 0:
+                if done >= next_trace:
                     rss_trace.append((done, mine))
+                    next_trace = (done // 10 + 1) * 10
                 if args.add_every and done >= next_add:
                     n_articles += 1
                     write_site(site_dir, n_articles)
@@ -192,8 +194,10 @@ def main() -> int:
     ratio = rss[args.cycles] / rss[10]
     print(f"daemon soak: {args.cycles} cycles, {args.sources} source(s) every 1 s, "
           f"{os.cpu_count()} CPUs, {wall:.0f} s ({60 * args.cycles / wall:.1f} cycles/min)")
+    quarter = max(1, len(seconds) // 4)
     print(f"  run statuses            {dict(statuses)}; crawl child {statistics.median(seconds):.2f} s "
-          f"median, {max(seconds):.2f} s max")
+          f"median ({statistics.median(seconds[:quarter]):.2f} s in the first quarter, "
+          f"{statistics.median(seconds[-quarter:]):.2f} s in the last), {max(seconds):.2f} s max")
     print(f"  daemon RSS at cycle 10  {mb(rss[10])}")
     print(f"  daemon RSS at cycle {args.cycles:<4}{mb(rss[args.cycles])}")
     print(f"  growth ratio            {ratio:.3f} ({100 * (ratio - 1):+.1f} %; goal < +10 %)")

@@ -74,8 +74,9 @@ class SourceSpider(scrapy.Spider):
         etag = response.headers.get("ETag")
         modified = response.headers.get("Last-Modified")
         if etag or modified:
+            asked = response.meta.get("redirect_urls", [response.request.url])[0]   # before redirects
             with self.context.database.session() as s:
-                save_validators(s, response.request.url,
+                save_validators(s, asked,
                                 etag.decode("latin-1") if etag else None,
                                 modified.decode("latin-1") if modified else None)
         return True

@@ -302,11 +302,11 @@ class Daemon:
 
     def check_reprocess(self) -> int:
         """Schedule the reprocess job if stored pages were read by another extractor version."""
-        from storage import queries
+        from storage import pages
 
         version = current_extractor_version()
         with self.database.session() as s:
-            outdated = queries.count_outdated_pages(s, version)
+            outdated = pages.count_pending(s, version) or 0
         if outdated:
             with self.rt.jobs_lock:
                 if self.scheduler.get_job(REPROCESS_JOB_ID) is None and REPROCESS_JOB_ID not in self.rt.running:

@@ -108,15 +108,6 @@ def run_stats(session: Session) -> dict[str, dict]:
 
 # --- for the daemon and `status` (schedules/) ---------------------------------------------------
 
-def count_outdated_pages(session: Session, version: str) -> int:
-    """Pages an extractor version other than `version` read (never-processed pages not counted:
-    their crawl was interrupted or is still going, and the next crawl processes them)."""
-    from storage.models import Page
-
-    return session.scalar(select(func.count(Page.id)).where(
-        Page.processed_version.is_not(None), Page.processed_version != version)) or 0
-
-
 def scheduled_jobs(session: Session, tablename: str = "scheduler_jobs") -> dict[str, "datetime | None"]:
     """job id -> next run time (aware UTC; None while paused or running) from the daemon's
     APScheduler job store table, read without unpickling the jobs; {} when there is no table."""
