@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Scrapy's cookie middleware (via tldextract) would fetch the public suffix list: no network here.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test test-fast conformance bench services-start services-stop clean
+.PHONY: install demo test test-fast conformance bench bench-crawl bench-daemon clean
 
 install: $(VENV)/.installed
 
@@ -36,8 +36,16 @@ test-fast: install
 conformance: install
 	$(VENV)/bin/python bench/conformance_report.py
 
+# Speed and memory goals are measured by these scripts, each comparing in one run.
 bench: install
 	$(VENV)/bin/python bench/extract_bench.py
+	$(VENV)/bin/python bench/crawl_bench.py
+
+bench-crawl: install
+	$(VENV)/bin/python bench/crawl_bench.py
+
+bench-daemon: install
+	$(VENV)/bin/python bench/daemon_soak.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache

@@ -6,7 +6,6 @@ process extracts articles and claims from the pages as they are stored.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import time
@@ -47,16 +46,6 @@ def sync_entities(database) -> None:
         entities.sync(s, orgs)
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[RunResult]:
     """Crawl `sources` into conf.db; returns one RunResult per source."""
     from scrapy import signals
@@ -69,11 +58,16 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     from storage import pages as pages_db, runs
     from storage.db import open_database
 
+    # Until Scrapy's reactor installs its own handlers, a stop signal is noted, not fatal, so the
+    # runs opened below are closed as interrupted instead of being left 'running'.
+    early_stop: list[str] = []
+    previous = {sig: signal.signal(sig, lambda n, f: early_stop.append(signal.Signals(n).name))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     database = open_database(conf.db)
     sync_entities(database)
     contexts: list[CrawlContext] = []
     with database.session() as s:
-        runs.close_abandoned(s, [src.name for src in sources], pids_alive=pid_alive)
+        runs.close_abandoned(s, [src.name for src in sources])
         for src in sources:
             sid = pages_db.ensure_source(s, src.name, src.lang, _config(src))
             contexts.append(CrawlContext(source=src, source_id=sid, run_id=runs.start_run(s, src.name),
@@ -118,7 +112,12 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     poller = task.LoopingCall(poll)
     poller.start(0.25)
     limit = reactor.callLater(conf.crawl_time_limit, time_limit)
-    process.start()                 # until every spider closes (SIGINT/SIGTERM close them gracefully)
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+    if early_stop:
+        stop_reason.append(f"stopped by {early_stop[0]} before crawling")
+    else:
+        process.start()             # until every spider closes (SIGINT/SIGTERM close them gracefully)
     if limit.active():
         limit.cancel()
 

@@ -110,16 +110,6 @@ class _Scheduler(BackgroundScheduler):
         return super()._process_jobs()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def run(conf) -> int:
     """Run the daemon until stopped; the exit code. Raises SourcesError, DatabaseError (and its
     lock.AlreadyRunning) when it cannot start."""
@@ -180,7 +170,7 @@ class Daemon:
         from storage import runs
 
         with self.database.session() as s:
-            closed = runs.close_abandoned(s, None, "interrupted", pids_alive=_pid_alive)
+            closed = runs.close_abandoned(s, None, "interrupted")
         enabled = [src for src in sources if src.enabled]
         workers = min(len(enabled), MAX_PARALLEL_CRAWLS) + 1          # + the reprocess job
         self.scheduler = _Scheduler(

@@ -13,6 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Tables in the database that our migrations do not own: APScheduler creates its job store.
+NOT_OURS = frozenset({"scheduler_jobs"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: leave the tables of NOT_OURS alone (autogenerate, comparisons)."""
+    return not (type_ == "table" and name in NOT_OURS)
 
 
 class DatabaseError(RuntimeError):

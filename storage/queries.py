@@ -72,7 +72,7 @@ def totals_by_source(session: Session) -> dict[str, dict]:
 
 
 def run_stats(session: Session) -> dict[str, dict]:
-    """source -> runs (completed), failures, consecutive failures, last run."""
+    """source -> runs (completed), failures, last run (failure streaks: schedules.backoff)."""
     out: dict[str, dict] = {}
     completed = ("ok", "failed", "interrupted", "killed")
     for source, status, n in session.execute(
@@ -87,13 +87,7 @@ def run_stats(session: Session) -> dict[str, dict]:
                                       .order_by(CrawlRun.id.desc()).limit(50)))
         done = [r for r in recent if r.status in completed]
         last = done[0] if done else None
-        streak = 0
-        for r in done:
-            if r.status not in ("failed", "killed"):
-                break
-            streak += 1
         out[source].update(
-            consecutive_failures=streak,
             running=any(r.status == "running" for r in recent),
             last_status=last.status if last else None,
             last_run_start=last.started_at if last else None,

@@ -37,8 +37,19 @@ def finish_run(session: Session, run_id: int, status: str, *, pages: int, errors
     return run
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this machine still has this pid."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:       # alive, someone else's
+        return True
+    return True
+
+
 def close_abandoned(session: Session, sources: list[str] | None = None, status: str = "interrupted",
-                    pids_alive=None) -> int:
+                    pids_alive=pid_alive) -> int:
     """Runs left 'running' by a process that is gone (killed, machine restarted)."""
     q = select(CrawlRun).where(CrawlRun.status == "running")
     if sources:
