@@ -66,7 +66,7 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     database = open_database(conf.db)
     sync_entities(database)
     contexts: list[CrawlContext] = []
-    with database.session() as s:
+    with database.session(write=True) as s:
         runs.close_abandoned(s, [src.name for src in sources])
         for src in sources:
             sid = pages_db.ensure_source(s, src.name, src.lang, _config(src))
@@ -130,7 +130,7 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
                            "pages it did not read are extracted by the next crawl")
 
     results = []
-    with database.session() as s:
+    with database.session(write=True) as s:
         for ctx in contexts:
             status = "interrupted" if interrupted else (
                 "failed" if ctx.entry_points and not ctx.entry_points_ok else "ok")

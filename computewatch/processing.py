@@ -27,6 +27,11 @@ class Processed:
 
 
 def process_page(database, page_id: int, version: str) -> Processed:
+    """Read one stored page, extract it, store the result.
+
+    The extraction runs between two short transactions, never inside one: on SQLite a writing
+    transaction holds the database's write lock, and the crawler must keep storing pages.
+    """
     from nlp import topic
     from nlp.article import NotAnArticle
     from nlp.pipeline import claims_of, read_page
@@ -37,29 +42,31 @@ def process_page(database, page_id: int, version: str) -> Processed:
         page = s.get(Page, page_id)
         if page is None:
             return Processed(page_id, None, "missing")
+        body, final_url, source_id = pages.body(page), page.final_url, page.source_id
         ctype = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
-        try:
-            art = read_page(pages.body(page), page.final_url, ctype, url=page.final_url)
-        except NotAnArticle as e:
-            articles.save_not_article(s, page, str(e), version)
-            return Processed(page_id, page.source_id, "not_article")
-        score = topic.score(art.text, art.lang, art.title)
-        claims = [c.to_dict() for c in claims_of(art, page.final_url)] if score.relevant else []
-        canonical_url = _canonical(art, page)
-        record = articles.ArticleRecord(
-            content_hash=art.content_hash, url=_article_url(canonical_url, page.final_url),
-            canonical_url=canonical_url,
-            title=art.title, author=art.author, published=art.published, lang=art.lang,
-            encoding=art.encoding, text=art.text, topic_score=round(score.score, 4),
-            relevant=score.relevant)
-        saved = articles.save(s, page, record, claims, version)
-        return Processed(page_id, page.source_id, saved.outcome, saved.new_article, saved.claims)
+    try:
+        art = read_page(body, final_url, ctype, url=final_url)
+    except NotAnArticle as e:
+        with database.session(write=True) as s:
+            articles.save_not_article(s, s.get(Page, page_id), str(e), version)
+        return Processed(page_id, source_id, "not_article")
+    score = topic.score(art.text, art.lang, art.title)
+    claims = [c.to_dict() for c in claims_of(art, final_url)] if score.relevant else []
+    canonical_url = _canonical(art, final_url)
+    record = articles.ArticleRecord(
+        content_hash=art.content_hash, url=_article_url(canonical_url, final_url),
+        canonical_url=canonical_url, title=art.title, author=art.author, published=art.published,
+        lang=art.lang, encoding=art.encoding, text=art.text, topic_score=round(score.score, 4),
+        relevant=score.relevant)
+    with database.session(write=True) as s:
+        saved = articles.save(s, s.get(Page, page_id), record, claims, version)
+    return Processed(page_id, source_id, saved.outcome, saved.new_article, saved.claims)
 
 
-def _canonical(art, page) -> str | None:
+def _canonical(art, final_url: str) -> str | None:
     from crawler.urls import canonical
 
-    return canonical(art.canonical_url) if art.canonical_url else canonical(page.final_url)
+    return canonical(art.canonical_url) if art.canonical_url else canonical(final_url)
 
 
 def _article_url(canonical_url: str | None, final_url: str) -> str:
@@ -79,7 +86,7 @@ def process_safely(database, page_id: int, version: str) -> Processed:
         return process_page(database, page_id, version)
     except Exception as e:       # one bad page must not stop the batch
         log.exception("page %s: extraction failed", page_id)
-        with database.session() as s:
+        with database.session(write=True) as s:
             pages.mark_page(s, page_id, "error", version, None, detail=f"{type(e).__name__}: {e}"[:500])
         return Processed(page_id, None, "error")
 

@@ -169,7 +169,7 @@ class Daemon:
     def _start(self, sources) -> None:
         from storage import runs
 
-        with self.database.session() as s:
+        with self.database.session(write=True) as s:
             closed = runs.close_abandoned(s, None, "interrupted")
         enabled = [src for src in sources if src.enabled]
         workers = min(len(enabled), MAX_PARALLEL_CRAWLS) + 1          # + the reprocess job

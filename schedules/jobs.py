@@ -330,7 +330,7 @@ def _record(rt: Runtime, source: str, result: ChildResult) -> dict:
     """The child's crawl_runs row, closed or written here if the child could not do it."""
     from storage import runs
 
-    with rt.database.session() as s:
+    with rt.database.session(write=True) as s:
         mine = [r for r in runs.last_runs(s, source, 20) if r.pid == result.pid]
         row = mine[0] if mine else None
         if row is None or row.status == "running":

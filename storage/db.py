@@ -40,10 +40,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    # IMMEDIATE: a transaction takes the write lock when it starts, waiting (busy_timeout) for
-    # another process's writes. A deferred one that read first could fail with "database is
-    # locked" the moment it tries to write after a concurrent commit.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Transactions that read before they write begin IMMEDIATE (Database.session(write=True)):
+    # they take the write lock at once, waiting (busy_timeout) for another process's writes; a
+    # deferred one could fail with "database is locked" when it tries to write after a
+    # concurrent commit. Others stay deferred so that readers never wait for writers.
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def normalise_url(url: str) -> str:
@@ -120,15 +122,20 @@ class Database:
         self.url = url
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"),
+                                            expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self):
-        """A transaction: committed when the block ends, rolled back if it raises."""
-        with self._sessions() as s, s.begin():
+    def session(self, write: bool = False):
+        """A transaction: committed when the block ends, rolled back if it raises.
+
+        `write=True` for a transaction that reads, then writes what it read (see _sqlite_begin).
+        """
+        with (self._write_sessions if write else self._sessions)() as s, s.begin():
             yield s
 
     def dispose(self) -> None:
