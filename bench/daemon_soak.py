@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/daemon_soak.py              # 200 cycles (about 10 minutes on 2 cores)
     .venv/bin/python bench/daemon_soak.py --cycles 30  # a quick look
-    (suggested Makefile target:  bench-daemon: install / $(VENV)/bin/python bench/daemon_soak.py)
+    make bench-daemon                                  # the same, after setting up
 
 It writes a small news site (a listing page and a few articles) into a temporary directory,
 serves it on 127.0.0.1, and runs `computewatch daemon` as a subprocess with a temporary SQLite

@@ -36,6 +36,7 @@ class SourceSpider(scrapy.Spider):
         self.source = context.source
         self.allowed_domains = list(self.source.domains)
         # Entry points are listings, never articles, even when a sitemap lists them.
+        self._article_requests = 0          # for max_pages
         self.requested: set[str] = {canonical(u) for u in
                                     (*self.source.feeds, *self.source.sitemaps, *self.source.start_urls)}
         # Hosts are checked by _on_site (LinkExtractor's allow_domains compares host:port).
@@ -142,8 +143,6 @@ class SourceSpider(scrapy.Spider):
             self._article_requests += 1
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                                  dont_filter=True, meta={"canonical": url})
-
-    _article_requests = 0
 
     def _on_site(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
