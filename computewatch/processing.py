@@ -94,7 +94,8 @@ def process_safely(database, page_id: int, version: str) -> Processed:
 # --- the worker process that runs beside a crawl ---------------------------------------------------
 
 def worker_main(db_url: str, jobs, results, stop) -> None:
-    """Process page ids from `jobs` until None arrives, or `stop` is set (then after this page)."""
+    """Process batches of page ids from `jobs` until None arrives, or `stop` is set (then after
+    the page in hand)."""
     # Signals are the crawl's business: it tells us to stop through `stop`.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -109,14 +110,17 @@ def worker_main(db_url: str, jobs, results, stop) -> None:
     parent = mp.parent_process()
     while not stop.is_set():
         try:
-            page_id = jobs.get(timeout=0.5)
+            batch = jobs.get(timeout=0.5)
         except queue.Empty:
             if parent is not None and not parent.is_alive():
                 break
             continue
-        if page_id is None:
+        if batch is None:
             break
-        results.put(process_safely(database, page_id, EXTRACTOR_VERSION))
+        for page_id in batch:
+            if stop.is_set():
+                break
+            results.put(process_safely(database, page_id, EXTRACTOR_VERSION))
     database.dispose()
 
 
@@ -137,9 +141,11 @@ class ExtractionWorker:
         self.process.start()
 
     def submit(self, page_ids) -> None:
-        for page_id in page_ids:
-            self.jobs.put(page_id)
-            self.submitted += 1
+        """Queue pages for extraction: one message per batch keeps the crawl's cost per page low."""
+        page_ids = list(page_ids)
+        if page_ids:
+            self.jobs.put(page_ids)
+            self.submitted += len(page_ids)
 
     def collect(self) -> list[Processed]:
         out = []
