@@ -78,7 +78,14 @@ def load(**cli) -> Settings:
                 values[name] = str(value)
         except ValueError:
             raise SettingsError(f"setting {name}: not a valid {typ}: {value!r}") from None
+        if name in _POSITIVE and values[name] <= 0 or name in _NOT_NEGATIVE and values[name] < 0:
+            bound = "greater than 0" if name in _POSITIVE else "0 or more"
+            raise SettingsError(f"setting {name}: must be {bound}, not {value!r}")
     return Settings(**values)
+
+
+_POSITIVE = {"max_page_bytes", "fetch_timeout", "concurrency_per_domain", "crawl_time_limit"}
+_NOT_NEGATIVE = {"download_delay", "retry_times", "retry_backoff"}
 
 
 def _bool(value) -> bool:
