@@ -167,6 +167,10 @@ def cmd_crawl(args) -> int:
     write_runs([r.__dict__ for r in results])
     if any(r.status == "interrupted" for r in results):
         return 130
+    if any(r.status == "timed_out" for r in results):
+        error("stopped by the time limit (crawl_time_limit): " + ", ".join(
+            r.source for r in results if r.status == "timed_out"))
+        return 4
     if all(r.status == "failed" for r in results):
         error("no source could be reached: " + "; ".join(f"{r.source}: {r.message}" for r in results))
         return 3

@@ -93,11 +93,17 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     def closed(spider, reason, ctx):
         ctx.close_reason = reason
 
+    def spider_error(failure, response, spider, ctx):
+        ctx.counts.error(f"parse_{type(failure.value).__name__}", response.url)
+
     for ctx in contexts:
         ctx.on_stored = worker.submit
         crawler = process.create_crawler(SourceSpider)
         crawler.signals.connect(lambda spider, reason, ctx=ctx: closed(spider, reason, ctx),
                                 signal=signals.spider_closed, weak=False)
+        crawler.signals.connect(
+            lambda failure, response, spider, ctx=ctx: spider_error(failure, response, spider, ctx),
+            signal=signals.spider_error, weak=False)
         process.crawl(crawler, context=ctx)
 
     def poll():
@@ -105,7 +111,10 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
         if display:
             display.update(_progress(contexts, tally, worker))
 
+    timed_out: list[bool] = []
+
     def time_limit():
+        timed_out.append(True)
         stop_reason.append(f"time limit of {conf.crawl_time_limit:g} s reached")
         process.stop()
 
@@ -132,7 +141,8 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     results = []
     with database.session(write=True) as s:
         for ctx in contexts:
-            status = "interrupted" if interrupted else (
+            # timed_out counts as a failure (the daemon backs off); interrupted (a signal) not.
+            status = "timed_out" if timed_out else "interrupted" if interrupted else (
                 "failed" if ctx.entry_points and not ctx.entry_points_ok else "ok")
             message = "; ".join(stop_reason) if stop_reason else (
                 "no feed, sitemap or listing page answered" if status == "failed" else None)

@@ -173,5 +173,5 @@ class ExtractionWorker:
     def join(self, timeout: float | None = None) -> None:
         self.process.join(timeout)
         if self.process.is_alive():
-            self.process.terminate()
+            self.process.kill()          # it ignores SIGTERM (signals are the crawl's business)
             self.process.join(5)

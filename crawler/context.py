@@ -46,3 +46,4 @@ class CrawlContext:
     entry_points: int = 0                 # feeds, sitemaps and listing pages requested
     entry_points_ok: int = 0              # ... that answered (200 or 304)
     close_reason: str | None = None
+    validators: dict = field(default_factory=dict)   # entry URL -> (ETag, Last-Modified) to save

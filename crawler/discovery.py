@@ -42,5 +42,7 @@ def sitemap_links(body: bytes, base_url: str) -> SitemapLinks | None:
         sitemap = Sitemap(body)
     except Exception:          # lxml raises assorted errors on what is not XML
         return None
+    if sitemap.type not in ("urlset", "sitemapindex"):
+        return None            # other XML or HTML: not a sitemap
     links = [urljoin(base_url, entry["loc"].strip()) for entry in sitemap if entry.get("loc")]
     return SitemapLinks(sitemap.type == "sitemapindex", [l for l in links if is_http(l)])

@@ -5,10 +5,13 @@ costs the reactor little; extraction runs in another process (computewatch.proce
 """
 from __future__ import annotations
 
+import logging
+
 from twisted.internet import task
 
 from storage.pages import FetchedPage, store_pages
 
+log = logging.getLogger(__name__)
 BATCH = 50
 FLUSH_SECONDS = 0.5
 
@@ -42,8 +45,16 @@ class StorePagesPipeline:
             return
         pages, self.buffer = self.buffer, []
         ctx = self.context
-        with ctx.database.session() as s:
-            ids = store_pages(s, pages, ctx.source_id, ctx.run_id)
+        try:
+            with ctx.database.session() as s:
+                ids = store_pages(s, pages, ctx.source_id, ctx.run_id)
+        except Exception as e:       # the database failed us: count it, keep crawling
+            # The pages are not stored, so not known: the next run fetches them again (and this
+            # run's feed validators are not saved, see SourceSpider.save_validators_if_complete).
+            log.error("storing %d pages failed: %s", len(pages), str(e).splitlines()[0])
+            for page in pages:
+                ctx.counts.error("store_failed", page.url)
+            return
         ctx.counts.pages += len(ids)
         duplicates = len(pages) - len(ids)
         if duplicates:            # stored meanwhile (another process, or a redirect target twice)

@@ -23,6 +23,9 @@ from storage.pages import FetchedPage, known_urls, save_validators, validators
 
 log = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+PERMANENT_ERRORS = {"too_large", "redirect_loop", "url_too_long", "not_a_sitemap", "not_a_feed"}
+MAX_SITEMAP_DEPTH = 3            # robots.txt -> index -> sitemap is the deepest sites go
+MAX_URL_LENGTH = 2048            # the pages.url column
 _CANONICAL_LINK = re.compile(rb"""<link\b[^>]*\brel=["']?canonical["']?[^>]*>""", re.I)
 _HREF = re.compile(rb"""\bhref=["']([^"']+)["']""", re.I)
 
@@ -37,6 +40,7 @@ class SourceSpider(scrapy.Spider):
         self.allowed_domains = list(self.source.domains)
         # Entry points are listings, never articles, even when a sitemap lists them.
         self._article_requests = 0          # for max_pages
+        self.incomplete: set[str | None] = set()   # entry points with links left for next time
         self.requested: set[str] = {canonical(u) for u in
                                     (*self.source.feeds, *self.source.sitemaps, *self.source.start_urls)}
         # Hosts are checked by _on_site (LinkExtractor's allow_domains compares host:port).
@@ -63,7 +67,8 @@ class SourceSpider(scrapy.Spider):
                 headers["If-Modified-Since"] = modified
         self.context.entry_points += 1
         return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers,
-                              dont_filter=True, meta={"entry": True, "handle_httpstatus_list": [304]})
+                              dont_filter=True,
+                              meta={"entry": True, "via": url, "handle_httpstatus_list": [304]})
 
     def _answered(self, response) -> bool:
         """Count an entry point that answered; False when it said 'not modified'."""
@@ -74,52 +79,88 @@ class SourceSpider(scrapy.Spider):
             return False
         etag = response.headers.get("ETag")
         modified = response.headers.get("Last-Modified")
-        if etag or modified:
+        if response.meta.get("entry") and (etag or modified):
+            # Kept until the crawl ends: saved only if every link it gave was dealt with (see
+            # save_validators_if_complete), else the next run would get a 304 and miss them.
             asked = response.meta.get("redirect_urls", [response.request.url])[0]   # before redirects
-            with self.context.database.session() as s:
-                save_validators(s, asked,
-                                etag.decode("latin-1") if etag else None,
-                                modified.decode("latin-1") if modified else None)
+            self.context.validators[asked] = (etag.decode("latin-1") if etag else None,
+                                              modified.decode("latin-1") if modified else None)
         return True
+
+    def save_validators_if_complete(self, reason: str) -> None:
+        """Save the validators of the entry points whose every link was dealt with: fetched,
+        or refused for good (404, too large...). A link left for later (max_pages), failing for
+        now (5xx, timeout) or not stored must be offered again by the next run's feed."""
+        if reason != "finished" or self.context.counts.error_kinds.get("store_failed"):
+            return
+        with self.context.database.session() as s:
+            for url, (etag, modified) in self.context.validators.items():
+                if url not in self.incomplete:
+                    save_validators(s, url, etag, modified)
+
+    def closed(self, reason):
+        self.save_validators_if_complete(reason)
 
     def parse_feed(self, response):
         if not self._answered(response):
             return
         body = response.body
-        if not discovery.is_feed(body) and discovery.sitemap_links(body, response.url):
+        if discovery.sitemap_links(body, response.url) is not None:
             yield from self.parse_sitemap(response, counted=True)    # a sitemap listed as a feed
             return
-        yield from self._articles(discovery.feed_links(body, response.url))
+        links = discovery.feed_links(body, response.url)
+        if not links and not discovery.is_feed(body):
+            self.context.counts.error("not_a_feed", response.url)
+        yield from self._articles(links, response.meta.get("via"))
 
     def parse_sitemap(self, response, counted: bool = False):
         if not counted and not self._answered(response):
             return
         if urlsplit(response.url).path == "/robots.txt":      # a site's sitemaps, as robots lists them
             from scrapy.utils.sitemap import sitemap_urls_from_robots
-            for url in sitemap_urls_from_robots(response.text, base_url=response.url):
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                                     dont_filter=True, meta={"handle_httpstatus_list": [304]})
+            yield from self._sitemaps(sitemap_urls_from_robots(response.text, base_url=response.url),
+                                      response)
             return
-        found = discovery.sitemap_links(_gunzip(response), response.url)
+        try:
+            found = discovery.sitemap_links(_gunzip(response), response.url)
+        except (OSError, EOFError, ValueError):          # a corrupt or oversized .gz
+            found = None
         if found is None:
-            self.context.counts.error("not a sitemap", response.url)
+            self.context.counts.error("not_a_sitemap", response.url)
             return
         if found.is_index:
-            for url in found.links:
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                                     dont_filter=True, meta={"handle_httpstatus_list": [304]})
+            yield from self._sitemaps(found.links, response)
         else:
-            yield from self._articles(found.links)
+            yield from self._articles(found.links, response.meta.get("via"))
+
+    def _sitemaps(self, urls, response):
+        """Requests for the sitemaps an index lists: each once, at most MAX_SITEMAP_DEPTH deep
+        (an index that lists itself, or two that list each other, must not loop)."""
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        if depth > MAX_SITEMAP_DEPTH:
+            self.context.counts.error("sitemap_too_deep", response.url)
+            return
+        for url in urls:
+            url = canonical(url)
+            if url in self.requested or not self._on_site(url):
+                continue
+            self.requested.add(url)
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                                 dont_filter=True,
+                                 meta={"sitemap_depth": depth, "via": response.meta.get("via")})
 
     def parse_listing(self, response):
         self._answered(response)
         if not hasattr(response, "text"):
             return
-        yield from self._articles([link.url for link in self.listing.extract_links(response)])
+        yield from self._articles([link.url for link in self.listing.extract_links(response)],
+                                  response.meta.get("via"))
 
     # --- article pages ------------------------------------------------------------------------
-    def _articles(self, links: list[str]):
-        """Requests for the links not requested in this run nor stored in an earlier one."""
+    def _articles(self, links: list[str], via: str | None):
+        """Requests for the links not requested in this run nor stored in an earlier one.
+
+        `via` is the entry point (feed, sitemap, listing) the links come from."""
         fresh = []
         for link in links:
             url = canonical(link)
@@ -139,10 +180,11 @@ class SourceSpider(scrapy.Spider):
                 continue
             if self.context.max_pages is not None and self._article_requests >= self.context.max_pages:
                 self.context.counts.skip("max_pages")
+                self.incomplete.add(via)
                 continue
             self._article_requests += 1
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                                 dont_filter=True, meta={"canonical": url})
+                                 dont_filter=True, meta={"canonical": url, "via": via})
 
     def _on_site(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -153,7 +195,15 @@ class SourceSpider(scrapy.Spider):
         if ctype not in HTML_TYPES:
             self.context.counts.skip("not_html")
             return
+        if not self._on_site(response.url):
+            self.context.counts.skip("offsite_redirect")
+            return
+        if len(response.meta["canonical"]) > MAX_URL_LENGTH:
+            self.context.counts.error("url_too_long", response.meta["canonical"][:200])
+            return
         canonical_url = _canonical_link(response)
+        if canonical_url and urlsplit(canonical_url).path in ("", "/"):
+            canonical_url = None          # "every page is the home page": a broken template
         if canonical_url and canonical_url != response.meta["canonical"]:
             with self.context.database.session() as s:
                 if known_urls(s, [canonical_url]):
@@ -170,6 +220,8 @@ class SourceSpider(scrapy.Spider):
             self.context.counts.skip("robots")
         else:
             self.context.counts.error(kind, request.url)
+            if kind not in PERMANENT_ERRORS and not kind.startswith("http_4"):
+                self.incomplete.add(request.meta.get("via"))     # worth another try next run
             log.debug("fetch failed: %s %s", kind, request.url)
 
 

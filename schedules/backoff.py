@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from storage.runs import COMPLETED_STATUSES as COMPLETED, FAILED_STATUSES as FAILED  # noqa: F401
+
 MAX_BACKOFF = 24 * 3600.0     # seconds: the longest a failing source is left alone
 MAX_FACTOR = 32               # ... and never more than this many intervals
-
-FAILED = ("failed", "killed")                       # a run that did not do its job
-COMPLETED = ("ok", "failed", "interrupted", "killed")
 
 
 def cap(interval: float) -> float:

@@ -252,7 +252,6 @@ class Daemon:
         desired = [src for src in sources if src.enabled]
         counts = Counter(added=0, changed=0, removed=0, kept=0, overdue=0)
         with rt.jobs_lock:
-            rt.sources = {src.name: src for src in sources}
             existing = {j.id: j for j in sch.get_jobs() if j.id.startswith("crawl:")}
             wanted = {crawl_job_id(src.name) for src in desired}
             for job_id in sorted(set(existing) - wanted):

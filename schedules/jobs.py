@@ -127,7 +127,6 @@ class Runtime:
     conf: object                         # computewatch.settings.Settings
     database: object                     # storage.db.Database
     scheduler: object = None             # apscheduler BackgroundScheduler
-    sources: dict = field(default_factory=dict)          # name -> crawler.sources.Source
     stopping: threading.Event = field(default_factory=threading.Event)   # first SIGTERM/SIGINT
     killing: threading.Event = field(default_factory=threading.Event)    # second one: no grace
     jobs_lock: threading.RLock = field(default_factory=threading.RLock)  # job store edits
@@ -331,7 +330,10 @@ def _record(rt: Runtime, source: str, result: ChildResult) -> dict:
     from storage import runs
 
     with rt.database.session(write=True) as s:
-        mine = [r for r in runs.last_runs(s, source, 20) if r.pid == result.pid]
+        # The child's row: its pid, opened after it was spawned (pids repeat across restarts).
+        spawned = result.started.replace(tzinfo=None) - timedelta(seconds=5)
+        mine = [r for r in runs.last_runs(s, source, 20)
+                if r.pid == result.pid and r.started_at >= spawned]
         row = mine[0] if mine else None
         if row is None or row.status == "running":
             status, message = _verdict(rt, result)

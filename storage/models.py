@@ -144,7 +144,7 @@ class CrawlRun(Base):
     source: Mapped[str] = mapped_column(String(100), index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(20))   # running | ok | failed | interrupted | killed
+    status: Mapped[str] = mapped_column(String(20))   # running, or storage.runs.COMPLETED_STATUSES
     pages: Mapped[int] = mapped_column(Integer, default=0)          # pages fetched and stored
     new_articles: Mapped[int] = mapped_column(Integer, default=0)
     new_claims: Mapped[int] = mapped_column(Integer, default=0)

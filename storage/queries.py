@@ -74,13 +74,13 @@ def totals_by_source(session: Session) -> dict[str, dict]:
 def run_stats(session: Session) -> dict[str, dict]:
     """source -> runs (completed), failures, last run (failure streaks: schedules.backoff)."""
     out: dict[str, dict] = {}
-    completed = ("ok", "failed", "interrupted", "killed")
+    from storage.runs import COMPLETED_STATUSES as completed, FAILED_STATUSES as failed
     for source, status, n in session.execute(
             select(CrawlRun.source, CrawlRun.status, func.count()).group_by(CrawlRun.source, CrawlRun.status)):
         s = out.setdefault(source, {"runs": 0, "failures": 0})
         if status in completed:
             s["runs"] += n
-        if status in ("failed", "killed"):
+        if status in failed:
             s["failures"] += n
     for source in out:
         recent = list(session.scalars(select(CrawlRun).where(CrawlRun.source == source)

@@ -10,6 +10,12 @@ from storage.models import Article, Claim, CrawlRun, Page, Source
 from storage.pages import utcnow
 
 
+# How a run can end. A failed one did not do its job (the daemon backs off); an interrupted one
+# was stopped by a signal and says nothing about the source.
+FAILED_STATUSES = ("failed", "killed", "timed_out")
+COMPLETED_STATUSES = ("ok", "interrupted", *FAILED_STATUSES)
+
+
 def start_run(session: Session, source: str) -> int:
     run = CrawlRun(source=source, started_at=utcnow(), status="running", pid=os.getpid(),
                    error_summary={})

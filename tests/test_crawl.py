@@ -8,6 +8,8 @@ off-topic article. Every test runs `computewatch crawl` as a user would and read
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from computewatch.localsite import LocalSite
@@ -79,7 +81,7 @@ def test_crawl_twice_stores_exactly_the_expected_claims_once(site, tmp_path, db_
                         "FROM crawl_runs")
     assert len(run) == 1
     status, pages, new_articles, new_claims, errors, summary = run[0]
-    summary = summary if isinstance(summary, dict) else __import__("json").loads(summary)
+    summary = summary if isinstance(summary, dict) else json.loads(summary)
     assert status == "ok"
     assert new_articles == len(EXPECTED_ARTICLES)
     assert new_claims == sum(len(a["claims"]) for a in EXPECTED_ARTICLES.values())
@@ -100,8 +102,11 @@ def test_crawl_twice_stores_exactly_the_expected_claims_once(site, tmp_path, db_
     assert query(db_url, "SELECT pages, new_articles, new_claims FROM crawl_runs ORDER BY id")[1] == (0, 0, 0)
     feed_requests = [p for p in site.requests if p in ("/feed.xml", "/atom.xml")]
     assert len(feed_requests) == 2                                  # asked, conditionally
-    assert '"not_modified": 2' in query(db_url, "SELECT error_summary FROM crawl_runs ORDER BY id")[1][0] \
-        or query(db_url, "SELECT error_summary FROM crawl_runs ORDER BY id")[1][0].get("not_modified") == 2
+    summary = query(db_url, "SELECT error_summary FROM crawl_runs ORDER BY id")[1][0]
+    summary = summary if isinstance(summary, dict) else json.loads(summary)
+    # Both feeds answered 304. The sitemap index was not sent its validators: one of its links
+    # failed for now (the 500), so it must offer that link again.
+    assert summary["not_modified"] == 2
 
 
 def test_reprocess_updates_claims_from_stored_pages_without_any_request(site, tmp_path, db_url):
