@@ -55,6 +55,7 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     from crawler.scrapy_settings import scrapy_settings
     from crawler.spider import SourceSpider
     from computewatch.processing import ExtractionWorker
+    from nlp import EXTRACTOR_VERSION
     from storage import pages as pages_db, runs
     from storage.db import open_database
 
@@ -73,7 +74,7 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
             contexts.append(CrawlContext(source=src, source_id=sid, run_id=runs.start_run(s, src.name),
                                          database=database,
                                          max_pages=_cap(max_pages, src.max_pages)))
-        leftovers = pages_db.unprocessed_page_ids(s, [c.source_id for c in contexts])
+        leftovers = pages_db.unprocessed_page_ids(s, [c.source_id for c in contexts], EXTRACTOR_VERSION)
     started = time.monotonic()
 
     worker = ExtractionWorker(database.url)

@@ -38,12 +38,15 @@ def process_page(database, page_id: int, version: str) -> Processed:
     from storage import articles, pages
     from storage.models import Page
 
-    with database.session() as s:
+    with database.session(write=True) as s:
         page = s.get(Page, page_id)
         if page is None:
             return Processed(page_id, None, "missing")
         body, final_url, source_id = pages.body(page), page.final_url, page.source_id
         ctype = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
+        # Marked first: if this page kills the process, the next crawl sees it was attempted
+        # and gives up on it instead of dying on it again (storage.pages.unprocessed_page_ids).
+        page.outcome = pages.EXTRACTING
     try:
         art = read_page(body, final_url, ctype, url=final_url)
     except NotAnArticle as e:

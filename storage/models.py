@@ -53,7 +53,8 @@ class Page(Base):
     body_size: Mapped[int] = mapped_column(Integer)
     fetched_at: Mapped[datetime] = mapped_column(DateTime)
     # What processing made of it, and with which extractor version (null: not processed yet).
-    outcome: Mapped[str | None] = mapped_column(String(20))      # article|duplicate|irrelevant|not_article
+    # article | duplicate | irrelevant | not_article | error; "extracting" while a worker reads it
+    outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_detail: Mapped[str | None] = mapped_column(Text)
     processed_version: Mapped[str | None] = mapped_column(String(40), index=True)
     article_id: Mapped[int | None] = mapped_column(

@@ -82,15 +82,24 @@ def pending_page_ids(session: Session, version: str, source_id: int | None = Non
     return list(session.scalars(q))
 
 
-def unprocessed_page_ids(session: Session, source_ids: list[int]) -> list[int]:
-    """Pages of these sources stored by an earlier crawl that stopped before extracting them."""
+EXTRACTING = "extracting"      # outcome while a worker reads the page
+
+
+def unprocessed_page_ids(session: Session, source_ids: list[int], version: str) -> list[int]:
+    """Pages of these sources stored by an earlier crawl that stopped before extracting them.
+
+    A page whose extraction started and never ended took its process down with it: it is
+    marked as an error (for this extractor version) rather than tried again.
+    """
     from storage.models import CrawlRun
 
     running = select(CrawlRun.id).where(CrawlRun.status == "running")
-    return list(session.scalars(
-        select(Page.id).where(Page.processed_version.is_(None), Page.source_id.in_(source_ids),
-                              (Page.crawl_run_id.is_(None)) | Page.crawl_run_id.not_in(running))
-        .order_by(Page.id)))
+    left = (Page.processed_version.is_(None), Page.source_id.in_(source_ids),
+            (Page.crawl_run_id.is_(None)) | Page.crawl_run_id.not_in(running))
+    session.execute(update(Page).where(*left, Page.outcome == EXTRACTING).values(
+        outcome="error", processed_version=version,
+        outcome_detail="the extraction process died reading this page"))
+    return list(session.scalars(select(Page.id).where(*left).order_by(Page.id)))
 
 
 def count_pending(session: Session, version: str) -> int:

@@ -97,3 +97,25 @@ def test_the_time_limit_ends_a_run_as_timed_out(tmp_path):
     assert "time limit" in result.stderr and "Traceback" not in result.stderr
     status, pages = query(db, "SELECT status, pages FROM crawl_runs")[0]
     assert status == "timed_out" and pages < 6
+
+
+def test_a_page_that_killed_the_extraction_worker_is_given_up_not_retried(tmp_path):
+    small_site(tmp_path / "site")
+    db = f"sqlite:///{tmp_path / 'cw.db'}"
+    with LocalSite(tmp_path / "site") as site:
+        sources = fixture_sources(tmp_path / "s.toml", site.base_url, feeds=[], sitemaps=[],
+                                  start_urls=[f"{site.base_url}/news/"], allow=[r"/news/\d"])
+        (tmp_path / "site" / "news" / "index.html").write_text(
+            "".join(f'<a href="/news/{i}.html">{i}</a>' for i in range(3)))
+        assert run_cli("crawl", "--sources", str(sources), "--db", db).returncode == 0
+        # What a worker that died mid-page leaves: the page marked, never finished.
+        import sqlalchemy as sa
+        engine = sa.create_engine(db)
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE pages SET outcome = 'extracting', processed_version = NULL "
+                                 "WHERE id = (SELECT MIN(id) FROM pages)"))
+        engine.dispose()
+        again = run_cli("crawl", "--sources", str(sources), "--db", db)
+    assert again.returncode == 0, again.stderr
+    assert query(db, "SELECT outcome FROM pages WHERE id = (SELECT MIN(id) FROM pages)") == [("error",)]
+    assert query(db, "SELECT COUNT(*) FROM pages WHERE processed_version IS NULL") == [(0,)]
