@@ -215,9 +215,8 @@ def cmd_sources(args) -> int:
 
     chosen = sources_mod.load(args.conf.sources or None)
     if args.format == "jsonl":
-        from computewatch.crawl import _config
         from computewatch.output import write_jsonl
-        write_jsonl(_config(s) for s in chosen)
+        write_jsonl(sources_mod.as_dict(s) for s in chosen)
     else:
         from computewatch.output import write_sources
         write_sources(chosen)

@@ -20,7 +20,7 @@ GRACE_SECONDS = 20.0        # after a stop signal: how long the extraction worke
 class RunResult:
     source: str
     run_id: int
-    status: str               # ok | failed | interrupted
+    status: str               # one of storage.runs.COMPLETED_STATUSES
     pages: int = 0
     new_articles: int = 0
     new_claims: int = 0
@@ -52,6 +52,7 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     from scrapy.crawler import CrawlerProcess
 
     from crawler.context import CrawlContext
+    from crawler.sources import as_dict
     from crawler.scrapy_settings import scrapy_settings
     from crawler.spider import SourceSpider
     from computewatch.processing import ExtractionWorker
@@ -70,7 +71,7 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     with database.session(write=True) as s:
         runs.close_abandoned(s, [src.name for src in sources])
         for src in sources:
-            sid = pages_db.ensure_source(s, src.name, src.lang, _config(src))
+            sid = pages_db.ensure_source(s, src.name, src.lang, as_dict(src))
             contexts.append(CrawlContext(source=src, source_id=sid, run_id=runs.start_run(s, src.name),
                                          database=database,
                                          max_pages=_cap(max_pages, src.max_pages)))
@@ -198,11 +199,9 @@ class Tally:
     def __init__(self):
         self.articles = 0
         self.claims = 0
-        self.processed = 0
 
     def add(self, items) -> None:
         for p in items:
-            self.processed += 1
             if p.new_article and p.outcome == "article":
                 self.articles += 1
                 self.claims += p.claims
@@ -242,9 +241,3 @@ class LiveDisplay:
     def __exit__(self, *exc):
         if self.live:
             self.live.__exit__(*exc)
-
-
-def _config(src) -> dict:
-    from dataclasses import asdict
-
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(src).items()}

@@ -69,6 +69,13 @@ class Source:
         return f"every {format_interval(self.interval or DEFAULT_INTERVAL)}"
 
 
+def as_dict(source: Source) -> dict:
+    """The source's settings as JSON-ready data (lists, not tuples)."""
+    from dataclasses import asdict
+
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(source).items()}
+
+
 class SourcesError(ValueError):
     """A sources file or a source selection is wrong. The message is one line."""
 

@@ -14,9 +14,8 @@ successful run puts the source back on its ordinary schedule.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from storage.runs import COMPLETED_STATUSES as COMPLETED, FAILED_STATUSES as FAILED  # noqa: F401
+# The failure-streak rule is the runs table's: schedules and `status` read it alike.
+from storage.runs import FAILED_STATUSES as FAILED, consecutive_failures  # noqa: F401
 
 MAX_BACKOFF = 24 * 3600.0     # seconds: the longest a failing source is left alone
 MAX_FACTOR = 32               # ... and never more than this many intervals
@@ -36,20 +35,3 @@ def delay(failures: int, interval: float) -> float:
     if failures - 1 >= 64:
         return cap(interval)
     return min(interval * 2 ** (failures - 1), cap(interval))
-
-
-def consecutive_failures(statuses: Iterable[str]) -> int:
-    """Failed or killed runs at the head of `statuses` (newest first); runs still going are skipped.
-
-    An interrupted run (the daemon was stopped) neither counts as a failure nor ends the streak's
-    counting as a success would: it says nothing about the source, so it is skipped too.
-    """
-    n = 0
-    for status in statuses:
-        if status in FAILED:
-            n += 1
-        elif status in ("running", "interrupted"):
-            continue
-        else:
-            break
-    return n

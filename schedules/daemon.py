@@ -38,10 +38,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from schedules import jobs
 from schedules.jobs import REPROCESS_JOB_ID, crawl_job_id, utcnow
+from storage.db import SCHEDULER_JOBS as JOB_TABLE
 
 log = logging.getLogger("computewatch.daemon")
 
-JOB_TABLE = "scheduler_jobs"
 MAX_PARALLEL_CRAWLS = 4       # job threads: min(sources, this) + 1 for reprocess = runs at once
 HOUSEKEEPING_SECONDS = 30.0   # how often the lock is verified and stranded jobs are mended
 FIRST_RUN_DELAY = 1.0         # a new (or overdue) source runs this long after the start...

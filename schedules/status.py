@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schedules import backoff
 from schedules.jobs import crawl_job_id, iso
 
 FIELDS = ["source", "configured", "enabled", "schedule", "running", "runs", "failures",
@@ -19,24 +18,20 @@ FIELDS = ["source", "configured", "enabled", "schedule", "running", "runs", "fai
 
 def collect(database, sources) -> list[dict]:
     """One dict per source (FIELDS), JSON-ready: times are ISO 8601 strings in UTC."""
-    from storage import queries, runs
-    from schedules.daemon import JOB_TABLE
+    from storage import queries
 
     with database.session() as s:
         stats = queries.run_stats(s)
         totals = queries.totals_by_source(s)
-        next_runs = queries.scheduled_jobs(s, JOB_TABLE)
-        names = [src.name for src in sources]
-        names += sorted(set(stats) - set(names))
-        # The daemon's own count (an interrupted run does not break a streak of failures).
-        streaks = {name: backoff.consecutive_failures(r.status for r in runs.last_runs(s, name, 50))
-                   for name in names if name in stats}
+        next_runs = queries.scheduled_jobs(s)
+    names = [src.name for src in sources]
+    names += sorted(set(stats) - set(names))
     by_name = {src.name: src for src in sources}
     rows = []
     for name in names:
         src = by_name.get(name)
         st = stats.get(name, {})
-        streak = streaks.get(name, 0)
+        streak = st.get("consecutive_failures", 0)
         rows.append({
             "source": name,
             "configured": src is not None,

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Tables in the database that our migrations do not own: APScheduler creates its job store.
-NOT_OURS = frozenset({"scheduler_jobs"})
+SCHEDULER_JOBS = "scheduler_jobs"      # the daemon's APScheduler job store
+NOT_OURS = frozenset({SCHEDULER_JOBS})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

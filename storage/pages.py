@@ -48,8 +48,7 @@ def store_pages(session: Session, pages: list[FetchedPage], source_id: int | Non
                  status=p.status, headers=p.headers, body=zlib.compress(p.body, 1),
                  body_size=len(p.body), fetched_at=p.fetched_at) for p in pages]
     stmt = insert_ignoring_conflicts(session, Page.__table__, ["url"]).returning(Page.__table__.c.id)
-    return [row[0] for row in session.execute(stmt, rows)] if len(rows) > 1 else \
-        list(session.scalars(stmt.values(rows[0])))
+    return [row[0] for row in session.execute(stmt, rows)]
 
 
 def body(page: Page) -> bytes:

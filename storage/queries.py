@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.db import SCHEDULER_JOBS
 from storage.models import Article, Claim, CrawlRun, Source
 
 CLAIM_ROW_FIELDS = ["kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
@@ -72,9 +73,11 @@ def totals_by_source(session: Session) -> dict[str, dict]:
 
 
 def run_stats(session: Session) -> dict[str, dict]:
-    """source -> runs (completed), failures, last run (failure streaks: schedules.backoff)."""
-    out: dict[str, dict] = {}
+    """source -> runs (completed), failures, consecutive failures, last run."""
     from storage.runs import COMPLETED_STATUSES as completed, FAILED_STATUSES as failed
+    from storage.runs import consecutive_failures
+
+    out: dict[str, dict] = {}
     for source, status, n in session.execute(
             select(CrawlRun.source, CrawlRun.status, func.count()).group_by(CrawlRun.source, CrawlRun.status)):
         s = out.setdefault(source, {"runs": 0, "failures": 0})
@@ -88,6 +91,7 @@ def run_stats(session: Session) -> dict[str, dict]:
         done = [r for r in recent if r.status in completed]
         last = done[0] if done else None
         out[source].update(
+            consecutive_failures=consecutive_failures(r.status for r in recent),
             running=any(r.status == "running" for r in recent),
             last_status=last.status if last else None,
             last_run_start=last.started_at if last else None,
@@ -102,7 +106,7 @@ def run_stats(session: Session) -> dict[str, dict]:
 
 # --- for the daemon and `status` (schedules/) ---------------------------------------------------
 
-def scheduled_jobs(session: Session, tablename: str = "scheduler_jobs") -> dict[str, "datetime | None"]:
+def scheduled_jobs(session: Session, tablename: str = SCHEDULER_JOBS) -> dict[str, "datetime | None"]:
     """job id -> next run time (aware UTC; None while paused or running) from the daemon's
     APScheduler job store table, read without unpickling the jobs; {} when there is no table."""
     from datetime import datetime, timezone

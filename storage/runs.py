@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -14,6 +15,21 @@ from storage.pages import utcnow
 # was stopped by a signal and says nothing about the source.
 FAILED_STATUSES = ("failed", "killed", "timed_out")
 COMPLETED_STATUSES = ("ok", "interrupted", *FAILED_STATUSES)
+
+
+def consecutive_failures(statuses: Iterable[str]) -> int:
+    """Failed runs at the head of `statuses` (newest first): what the daemon backs off from.
+
+    Running and interrupted runs (the daemon was stopped) say nothing about the source: they
+    neither count as failures nor end the streak as a success would.
+    """
+    n = 0
+    for status in statuses:
+        if status in FAILED_STATUSES:
+            n += 1
+        elif status not in ("running", "interrupted"):
+            break
+    return n
 
 
 def start_run(session: Session, source: str) -> int:
