@@ -40,7 +40,10 @@ def check_bytes(body: bytes) -> None:
         raise NotAnArticle("a PDF document, not a web page")
     if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"\x7fELF")):
         raise NotAnArticle("binary data (an image, archive or program), not a web page")
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with a BOM: half its bytes are NULs; count control characters, not bytes.
+        head = head[:len(head) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
+    elif b"\x00" in head:
         raise NotAnArticle("binary data, not a web page or text")
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     if controls > len(head) * 0.1:

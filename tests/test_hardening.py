@@ -1,0 +1,195 @@
+"""Hostile and malformed input (issue 13, items 5, 6, 10, 14, 15), through the real CLI.
+
+Each test runs `python -m computewatch.cli` as a subprocess, under a memory limit and a timeout
+so that a regression fails the test instead of filling the machine or hanging the suite.
+"""
+from __future__ import annotations
+
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from crawl_helpers import cli_env
+
+ROOT = Path(__file__).resolve().parent.parent
+MEMORY_LIMIT = 3 * 1024 ** 3           # address space of one CLI run: /dev/zero must not fill it
+
+GOOD_TEXT = ("Big Tech keeps buying chips\nMicrosoft said it would spend $80 billion on AI data "
+             "centers in fiscal 2025, and Meta plans to buy 350,000 Nvidia H100 GPUs.\n")
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def cli(*args: str, env: dict | None = None, timeout: float = 90) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "computewatch.cli", *map(str, args)],
+                          capture_output=True, text=True, encoding="utf-8", errors="replace",
+                          env=cli_env(env), cwd=ROOT, timeout=timeout, preexec_fn=_limit_memory)
+
+
+def show(r: subprocess.CompletedProcess) -> str:
+    return (f"\n$ {' '.join(map(str, r.args))}\nexit {r.returncode}\n--- stdout ---\n"
+            f"{r.stdout[-2000:]}\n--- stderr ---\n{r.stderr[-3000:]}")
+
+
+def error_lines(r: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in r.stderr.splitlines() if line.strip()]
+
+
+def one_line_error(r: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
+    assert "Traceback" not in r.stderr, show(r)
+    assert r.returncode == code, show(r)
+    lines = error_lines(r)
+    assert len(lines) == 1, show(r)
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} not in the message" + show(r)
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- a slowloris server
+
+class Slowloris:
+    """A 127.0.0.1 server answering every connection one byte a second, forever.
+
+    `headers=True` trickles from the status line on; otherwise the headers come at once and
+    the body (a declared 100 kB) trickles."""
+
+    def __init__(self, headers: bool):
+        self.headers = headers
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/slow.html"
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
+        body = b"<html><body><p>" + b"x" * 99_985
+        with conn:
+            try:
+                conn.recv(65536)
+                if not self.headers:
+                    conn.sendall(head)
+                for i in range(len(head) + len(body)):
+                    if self.stopped.wait(1.0):
+                        return
+                    data = (head + body) if self.headers else body
+                    conn.sendall(data[i:i + 1])
+            except OSError:
+                return
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def slow_headers():
+    s = Slowloris(headers=True)
+    yield s.url
+    s.stop()
+
+
+@pytest.fixture
+def slow_body():
+    s = Slowloris(headers=False)
+    yield s.url
+    s.stop()
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / "page.fifo"
+    os.mkfifo(path)
+    return path
+
+
+# --------------------------------------------------------------------------- item 5: extract inputs
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_extract_refuses_an_endless_device_in_one_line(device):
+    started = time.monotonic()
+    r = cli("extract", device, timeout=60)
+    line = one_line_error(r, 1, device, "character device")
+    assert "regular file" in line
+    assert time.monotonic() - started < 30
+
+
+def test_extract_refuses_a_fifo_without_waiting_for_a_writer(fifo):
+    r = cli("extract", fifo, timeout=60)
+    one_line_error(r, 1, str(fifo), "FIFO")
+
+
+@pytest.mark.parametrize("trickled", ["headers", "body"])
+def test_extract_gives_a_url_a_total_deadline(trickled, slow_headers, slow_body):
+    url = slow_headers if trickled == "headers" else slow_body
+    started = time.monotonic()
+    r = cli("extract", url, env={"COMPUTEWATCH_FETCH_TIMEOUT": "3"}, timeout=60)
+    elapsed = time.monotonic() - started
+    one_line_error(r, 1, url, "timed out")
+    assert elapsed < 20, f"took {elapsed:.1f} s with fetch_timeout 3" + show(r)
+
+
+def test_extract_reads_at_most_max_page_bytes_of_a_growing_file(tmp_path):
+    """The size is checked on open and the read is bounded too: a file growing while it is read
+    (a log, a download in progress) is cut off at the limit, not read to its end."""
+    from computewatch import inputs
+
+    path = tmp_path / "growing.txt"
+    path.write_bytes(b"a" * 1000)
+    with open(path, "ab") as f, pytest.raises(inputs.InputError, match="too large"):
+        class Growing:
+            def __init__(self, real):
+                self.real = real
+
+            def read1(self, n):
+                f.write(b"b" * 100_000)
+                f.flush()
+                return self.real.read(n)
+        with open(path, "rb") as real:
+            inputs._read_at_most(Growing(real), 50_000)
+
+
+def test_extract_batch_goes_on_past_every_hostile_input(tmp_path, fifo, slow_headers, slow_body):
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD_TEXT, "utf-8")
+    bad = ["/dev/zero", "/dev/urandom", str(fifo), slow_headers, slow_body]
+    r = cli("extract", "--format", "jsonl", *bad, good, env={"COMPUTEWATCH_FETCH_TIMEOUT": "3"},
+            timeout=120)
+    assert "Traceback" not in r.stderr, show(r)
+    assert r.returncode == 1, show(r)
+    lines = error_lines(r)
+    assert len(lines) == len(bad), show(r)
+    for source, line in zip(bad, lines):
+        assert source in line, show(r)
+    assert '"value": 80000000000.0' in r.stdout and "350000" in r.stdout, show(r)
+
+
+# --------------------------------------------------------------------------- item 15: UTF-16 text
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_extract_reads_utf16_text_with_a_bom(tmp_path, codec):
+    bom = "\ufeff".encode(codec)
+    path = tmp_path / f"{codec}.txt"
+    path.write_bytes(bom + GOOD_TEXT.encode(codec))
+    r = cli("extract", "--format", "jsonl", path)
+    assert r.returncode == 0, show(r)
+    assert '"value": 80000000000.0' in r.stdout and '"subject": "Microsoft"' in r.stdout, show(r)
