@@ -17,6 +17,10 @@ CLAIM_FIELDS = ["kind", "value", "value_max", "unit", "currency", "approx", "sub
                 "text", "sentence", "start", "end", "lang", "source"]
 
 
+MAX_LIMIT = 10 ** 9        # --limit: beyond any table, inside a 64-bit SQL integer
+MAX_SUBJECT_CHARS = 200    # --subject: the entity_aliases.alias column
+
+
 def error(msg: str) -> None:
     print(f"computewatch: error: {msg}", file=sys.stderr)
 
@@ -76,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_crawl)
 
     q = sub.add_parser("claims", help="query the stored claims")
-    q.add_argument("--subject", action="append", metavar="X", help="organisation, by any alias (repeatable)")
+    q.add_argument("--subject", action="append", type=_subject, metavar="X",
+                   help="organisation, by any alias (repeatable)")
     q.add_argument("--kind", choices=list(CLAIM_KINDS))
     q.add_argument("--lang", choices=["en", "zh"])
     q.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="reported on or after")
@@ -84,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--source", metavar="NAME")
     q.add_argument("--min-value", type=float, metavar="V")
     q.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
-    q.add_argument("--limit", type=_positive_int, metavar="N")
+    q.add_argument("--limit", type=_limit, metavar="N")
     _db_option(q)
     q.set_defaults(func=cmd_claims)
 
@@ -133,10 +138,26 @@ def _positive_int(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
     if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text[:40]}")
     return n
+
+
+def _limit(text: str) -> int:
+    n = _positive_int(text)
+    if n > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"at most {MAX_LIMIT}: {text[:40]}{'...' if len(text) > 40 else ''}")
+    return n
+
+
+def _subject(text: str) -> str:
+    if len(text) > MAX_SUBJECT_CHARS:
+        raise argparse.ArgumentTypeError(f"{len(text)} characters long; at most {MAX_SUBJECT_CHARS}: "
+                                         f"{text[:40]!r}...")
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty")
+    return text
 
 
 def _date(text: str):

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from crawler import regexcheck
 
 DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent / "data" / "sources.toml"
 DEFAULT_INTERVAL = 6 * 3600.0  # seconds; used when a source gives neither interval nor cron
@@ -34,6 +38,9 @@ _SOURCE_KEYS = ("name", "lang", *_URL_KEYS, *_REGEX_KEYS,
                 "interval", "cron", "enabled", "max_pages")
 _TOP_KEYS = ("source", "include_defaults")
 _MAX_VALUE_CHARS = 80  # values quoted in messages are cut to this, so a message stays readable
+MAX_NAME_CHARS = 100   # the sources.name and crawl_runs.source columns
+MAX_INTERVAL = 365 * 86400.0  # longer is a typo; the scheduler's timers overflow far beyond it
+_MAX_FILE_BYTES = 10 * 1024 * 1024  # a sources file is a few kB; more is not one
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,8 @@ def parse_interval(text: str) -> float:
     seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
     if not (seconds > 0 and math.isfinite(seconds)):
         raise ValueError(f"{_show(text)} is not a valid interval: must be greater than zero")
+    if seconds > MAX_INTERVAL:
+        raise ValueError(f"{_show(text)} is not a valid interval: at most 365d")
     return seconds
 
 
@@ -177,10 +186,7 @@ def select(sources: Sequence[Source], names: Iterable[str]) -> list[Source]:
 # --- validation helpers ---------------------------------------------------------------------
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise SourcesError(f"{path}: cannot read sources file: {e.strerror or e}") from None
+    raw = _read_regular_file(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -195,6 +201,34 @@ def _read_toml(path: Path) -> dict[str, Any]:
         if m and 0 < int(m.group(1)) <= len(lines):
             message += f": {_show(lines[int(m.group(1)) - 1])}"
         raise SourcesError(f"{path}: invalid TOML: {message}") from None
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The file's bytes; a FIFO, a device or a huge file is refused rather than waited on."""
+    try:
+        # O_NONBLOCK: opening a FIFO would otherwise wait for a writer (SIGHUP, startup).
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as e:
+        raise SourcesError(f"{path}: cannot read sources file: {e.strerror or e}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise SourcesError(f"{path}: cannot read sources file: Is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise SourcesError(f"{path}: cannot read sources file: not a regular file "
+                               "(a FIFO, socket or device)")
+        if st.st_size > _MAX_FILE_BYTES:
+            raise SourcesError(f"{path}: cannot read sources file: too large "
+                               f"({st.st_size / 1e6:.1f} MB)")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            raw = f.read(_MAX_FILE_BYTES + 1)
+        if len(raw) > _MAX_FILE_BYTES:
+            raise SourcesError(f"{path}: cannot read sources file: too large")
+        return raw
+    except OSError as e:
+        raise SourcesError(f"{path}: cannot read sources file: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
 
 
 def _parse_source(path: Path, index: int, table: Any) -> Source:
@@ -212,6 +246,8 @@ def _parse_source(path: Path, index: int, table: Any) -> Source:
     if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise fail("name", f"{_show(name)} is not a slug: lower-case ASCII letters, digits, "
                            "'-' and '_', starting with a letter or digit")
+    if len(name) > MAX_NAME_CHARS:
+        raise fail("name", f"{_show(name)} is {len(name)} characters long; at most {MAX_NAME_CHARS}")
     where = f"source {name!r} (#{index})"
 
     for key in table:
@@ -286,6 +322,9 @@ def _regex_list(value: Any, fail) -> tuple[str, ...]:
             re.compile(pattern)
         except re.error as e:
             raise fail(f"entry {i + 1} {_show(pattern)} is not a valid regular expression: {e}") from None
+        why = regexcheck.problem(pattern)
+        if why:
+            raise fail(f"entry {i + 1} {_show(pattern)} is refused: {why}")
     return tuple(value)
 
 
@@ -297,9 +336,13 @@ def _check_cron(value: Any, fail) -> str:
     from apscheduler.triggers.cron import CronTrigger
     try:
         # A fixed timezone: validating must not depend on (or fail to find) the local zone.
-        CronTrigger.from_crontab(expr, timezone="UTC")
+        trigger = CronTrigger.from_crontab(expr, timezone="UTC")
     except (ValueError, TypeError, KeyError) as e:
         raise fail(f"{_show(value)} is not a valid crontab expression: {e}") from None
+    # A valid expression may name a day that never comes (31 February): the daemon would
+    # schedule nothing, silently.
+    if trigger.get_next_fire_time(None, datetime.now(trigger.timezone)) is None:
+        raise fail(f"{_show(value)} never fires (no such date)")
     return expr
 
 

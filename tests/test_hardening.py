@@ -193,3 +193,82 @@ def test_extract_reads_utf16_text_with_a_bom(tmp_path, codec):
     r = cli("extract", "--format", "jsonl", path)
     assert r.returncode == 0, show(r)
     assert '"value": 80000000000.0' in r.stdout and '"subject": "Microsoft"' in r.stdout, show(r)
+
+
+# --------------------------------------------------------------------------- items 6 and 14: sources
+
+def sources_file(tmp_path: Path, **keys) -> Path:
+    import json
+
+    entry = {"name": "s1", "lang": "en", "feeds": ["https://example.com/feed.xml"], **keys}
+    path = tmp_path / "sources.toml"
+    path.write_text("include_defaults = false\n\n[[source]]\n"
+                    + "".join(f"{k} = {json.dumps(v)}\n" for k, v in entry.items()), "utf-8")
+    return path
+
+
+BAD_SOURCES = {
+    "huge_interval": ({"interval": "99999999999999999999d"}, "interval", "365d"),
+    "long_name": ({"name": "a" * 150}, "name", "at most 100"),
+    "cron_never_fires": ({"cron": "0 0 31 2 *"}, "cron", "never fires"),
+    "nested_quantifier": ({"allow": [r"(a+)+$"]}, "allow", "exponential"),
+    "nested_quantifier_deny": ({"deny": [r"\.html$", r"(\w+\s?)*$"]}, "deny", "entry 2"),
+    "overlapping_alternation": ({"allow": [r"(a|a)*$"]}, "allow", "exponential"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SOURCES))
+def test_sources_bad_value_refused_at_load_naming_file_source_and_key(tmp_path, case):
+    keys, key, reason = BAD_SOURCES[case]
+    path = sources_file(tmp_path, **keys)
+    started = time.monotonic()
+    r = cli("sources", "--sources", path, timeout=60)
+    one_line_error(r, 2, str(path), f": {key}:", reason, "source ")
+    assert time.monotonic() - started < 30
+
+
+def test_sources_regex_check_keeps_ordinary_patterns(tmp_path):
+    ok = [r"\.html$", r"(/[a-z0-9-]+)+\.html$", r"/20\d\d/\d\d/", r"(news|tech)/", r"^https?://(www\.)?x\.com/"]
+    path = sources_file(tmp_path, allow=ok, deny=[r"/tag/", r"\?page=\d+"], cron="0 0 29 2 *")
+    r = cli("sources", "--sources", path, "--format", "jsonl", timeout=60)
+    assert r.returncode == 0, show(r)
+    assert r"(/[a-z0-9-]+)+\\.html$" in r.stdout, show(r)
+
+
+def test_a_catastrophic_pattern_really_is_one():
+    """What the check refuses does hang Python's re: 24 characters take seconds."""
+    import re as stdlib_re
+
+    started = time.monotonic()
+    stdlib_re.search(r"(a+)+$", "a" * 22 + "!")
+    assert time.monotonic() - started > 0.1
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_sources_file_that_is_not_a_regular_file_is_refused(tmp_path, fifo, kind):
+    path = str(fifo) if kind == "fifo" else "/dev/zero"
+    r = cli("sources", "--sources", path, timeout=60)
+    one_line_error(r, 2, path, "not a regular file")
+
+
+# --------------------------------------------------------------------------- item 14: claims options
+
+def test_claims_limit_is_bounded(tmp_path):
+    r = cli("claims", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--limit", "99999999999999999999999")
+    assert "Traceback" not in r.stderr and r.returncode == 2, show(r)
+    assert "--limit" in r.stderr and "at most" in r.stderr, show(r)
+
+
+def test_claims_subject_is_bounded(tmp_path):
+    r = cli("claims", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--subject", "M" * 60_000)
+    assert "Traceback" not in r.stderr and r.returncode == 2, show(r)
+    assert "--subject" in r.stderr and "at most 200" in r.stderr, show(r)
+    assert len(r.stderr) < 1000, show(r)
+
+
+@pytest.mark.parametrize("url", ["postgresql://cw:s3cretpw@127.0.0.1:abc/cw",
+                                 "postgresql://cw@127.0.0.1:notaport/cw?password=s3cretpw"])
+def test_db_url_with_a_bad_port_is_one_line_without_the_password(url):
+    r = cli("claims", "--db", url)
+    line = one_line_error(r, 2, "not a database URL", "port")
+    assert "s3cretpw" not in r.stderr and "***" in line, show(r)

@@ -307,9 +307,13 @@ def test_unreadable_file(tmp_path, monkeypatch):
     try:
         if os.access(path, os.R_OK):
             # root reads a mode-000 file: make the read fail the way it fails for anyone else.
-            def refuse(self):
-                raise PermissionError(13, "Permission denied", str(self))
-            monkeypatch.setattr(Path, "read_bytes", refuse)
+            real_open = os.open
+
+            def refuse(file, *args, **kwargs):
+                if str(file) == str(path):
+                    raise PermissionError(13, "Permission denied", str(file))
+                return real_open(file, *args, **kwargs)
+            monkeypatch.setattr(os, "open", refuse)
         with pytest.raises(SourcesError) as info:
             load_file(path)
         assert str(info.value) == f"{path}: cannot read sources file: Permission denied"
