@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,27 +59,78 @@ def normalise_url(url: str) -> str:
     return url
 
 
+_SECRET_KEY = re.compile(r"pass", re.IGNORECASE)   # password=, sslpassword=, passfile= ...
+
+
 def describe(url: str) -> str:
-    """The URL with any password hidden, for messages and logs."""
+    """The URL with any password hidden (user:***@ and ?password=***), for messages and logs."""
     try:
-        return make_url(normalise_url(url)).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):     # unparseable (a bad port): hide what looks secret
+        url = re.sub(r"(://[^/@:]*:)[^@/]*@", r"\1***@", url)
+        return re.sub(r"([?&][^=&]*pass[^=&]*=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
+    hidden = {k: "***" for k in parsed.query if _SECRET_KEY.search(k)}
+    if hidden:
+        parsed = parsed.update_query_dict(hidden)
+    return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
+def _scrub(text: str, url: str) -> str:
+    """A driver's message with the URL's secrets taken out, should it quote them."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        return text
+    secrets = [parsed.password] + [v for k, v in parsed.query.items() if _SECRET_KEY.search(k)]
+    for secret in secrets:
+        for value in ([secret] if isinstance(secret, str) else secret or ()):
+            if value and len(value) > 1:
+                text = text.replace(value, "***")
+    return text
+
+
+def _private_dirs(directory: Path) -> None:
+    """Create the missing directories 0700, as PostgreSQL does its data directory."""
+    missing = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        os.chmod(d, 0o700)      # mkdir's mode is cut by the umask
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use 0644): its -wal and -shm
+    files take the database file's mode, so they are 0600 too."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600))
+    except FileExistsError:
+        return                  # an existing database keeps the mode its owner gave it
+    os.chmod(path, 0o600)
 
 
 def create(url: str) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseError(f"{url}: not a database URL (try sqlite:///path or postgresql://...)") from None
+        parsed.port         # noqa: B018  SQLAlchemy reads the port lazily: a bad one fails here
+    except (ArgumentError, ValueError) as e:
+        why = f"bad port ({e})" if isinstance(e, ValueError) else "try sqlite:///path or postgresql://..."
+        raise DatabaseError(f"{describe(url)}: not a database URL: {why}") from None
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
-        if path and path != ":memory:":
+        if path and path != ":memory:" and not path.startswith("file:"):
             try:
-                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                file = Path(path).expanduser()
+                _private_dirs(file.parent)
+                _private_file(file)
             except OSError as e:
-                raise DatabaseError(f"{describe(url)}: cannot create its directory: {e.strerror}") from None
+                raise DatabaseError(f"{describe(url)}: cannot create the database file or its "
+                                    f"directory: {e.strerror}") from None
         engine = create_engine(url, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -156,10 +208,10 @@ def open_database(url: str, migrate: bool = True) -> Database:
     except OperationalError as e:
         engine.dispose()
         reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e).splitlines()[0]
-        raise DatabaseError(f"{describe(url)}: cannot open the database: {reason}") from None
+        raise DatabaseError(f"{describe(url)}: cannot open the database: {_scrub(reason, url)}") from None
     except SQLAlchemyError as e:
         engine.dispose()
-        raise DatabaseError(f"{describe(url)}: {str(e).splitlines()[0]}") from None
+        raise DatabaseError(f"{describe(url)}: {_scrub(str(e).splitlines()[0], url)}") from None
     return Database(normalise_url(url), engine)
 
 

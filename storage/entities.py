@@ -24,12 +24,19 @@ def sync(session: Session, orgs: list[tuple[str, str, list[str]]]) -> None:
     session.execute(insert_ignoring_conflicts(session, EntityAlias.__table__, ["entity_id", "alias"]), rows)
 
 
+def like_literal(text: str) -> str:
+    """A LIKE pattern matching exactly `text` (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def resolve(session: Session, name: str) -> list[str]:
     """Canonical names an analyst's spelling stands for: 'Facebook' and '小扎' are Meta."""
     exact = select(Entity.name).join(EntityAlias, EntityAlias.entity_id == Entity.id).where(
         EntityAlias.alias == name)
+    # ilike is for case only: % and _ in a name are characters, not wildcards ('%' is no one).
+    pattern = like_literal(name)
     found = set(session.scalars(exact)) or set(session.scalars(
         select(Entity.name).join(EntityAlias, EntityAlias.entity_id == Entity.id).where(
-            EntityAlias.alias.ilike(name))))
-    found |= set(session.scalars(select(Entity.name).where(Entity.name.ilike(name))))
+            EntityAlias.alias.ilike(pattern, escape="\\"))))
+    found |= set(session.scalars(select(Entity.name).where(Entity.name.ilike(pattern, escape="\\"))))
     return sorted(found) or [name]

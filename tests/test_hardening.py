@@ -272,3 +272,112 @@ def test_db_url_with_a_bad_port_is_one_line_without_the_password(url):
     r = cli("claims", "--db", url)
     line = one_line_error(r, 2, "not a database URL", "port")
     assert "s3cretpw" not in r.stderr and "***" in line, show(r)
+
+
+# --------------------------------------------------------------------------- item 10: nothing let in or out
+
+def _store_claims(url: str, subjects: list[str]) -> None:
+    """One article with one money claim per subject, written through the models."""
+    from datetime import date, datetime
+
+    from computewatch.crawl import sync_entities
+    from storage.db import open_database
+    from storage.models import Article, Claim
+
+    database = open_database(url)
+    sync_entities(database)
+    with database.session() as s:
+        art = Article(content_hash="h" * 40, first_page_id=1, url="https://example.com/a",
+                      title="t", reported_on=date(2026, 1, 1), lang="en", text="x" * 200,
+                      topic_score=1.0, relevant=True, extractor_version="test",
+                      created_at=datetime(2026, 1, 1))
+        s.add(art)
+        s.flush()
+        for i, subject in enumerate(subjects):
+            s.add(Claim(article_id=art.id, kind="money", value=1e9 * (i + 1), currency="USD",
+                        subject=subject, text="$1 billion", sentence="s", start=i * 10,
+                        end=i * 10 + 5, lang="en", extractor_version="test"))
+    database.dispose()
+
+
+def _subjects(url: str, *subject: str) -> list[str]:
+    import json
+
+    args = ["claims", "--db", url, "--format", "jsonl"]
+    for x in subject:
+        args += ["--subject", x]
+    r = cli(*args)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, show(r)
+    return sorted(json.loads(line)["subject"] for line in r.stdout.splitlines() if line.strip())
+
+
+def test_claims_subject_wildcards_are_characters(db_url):
+    _store_claims(db_url, ["Tencent", "TSMC", "Meta"])
+    assert _subjects(db_url, "%") == []
+    assert _subjects(db_url, "T%") == []
+    assert _subjects(db_url, "T_MC") == []
+    assert _subjects(db_url, "tsmc") == ["TSMC"]             # case still does not matter
+    assert _subjects(db_url, "台积电", "Facebook") == ["Meta", "TSMC"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("form", ["userinfo", "query"])
+def test_database_password_never_printed_when_it_cannot_connect(form):
+    port = _free_port()
+    url = (f"postgresql://cw:s3cretpw@127.0.0.1:{port}/cw" if form == "userinfo"
+           else f"postgresql://cw@127.0.0.1:{port}/cw?password=s3cretpw")
+    for args in (["claims", "--db", url], ["db", "upgrade", "--db", url, "-v"]):
+        r = cli(*args)
+        line = one_line_error(r, 2, f"127.0.0.1:{port}/cw", "***")
+        assert "s3cretpw" not in r.stderr + r.stdout, show(r)
+    r = cli("status", env={"COMPUTEWATCH_DB": url})
+    assert r.returncode == 2 and "s3cretpw" not in r.stderr + r.stdout, show(r)
+
+
+@pytest.mark.postgres
+def test_database_password_never_printed_by_a_working_postgres(pg_url):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url).update_query_dict({"password": "s3cretpw"}).render_as_string(False)
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"cw-{os.getpid()}.log"
+    r = cli("db", "upgrade", "--db", url, "-v", "--log-file", log)
+    try:
+        assert r.returncode == 0, show(r)
+        assert "up to date" in r.stdout and "***" in r.stdout, show(r)
+        written = log.read_text("utf-8") if log.exists() else ""
+        assert "s3cretpw" not in r.stdout + r.stderr + written, show(r)
+    finally:
+        for p in log.parent.glob(log.name + "*"):
+            p.unlink()
+
+
+def test_sqlite_database_and_its_directories_are_private(tmp_path):
+    import sqlite3
+
+    home = tmp_path / "data" / "deeper"
+    old = os.umask(0o022)               # the usual umask, under which SQLite makes 0644 files
+    try:
+        r = cli("db", "upgrade", env={"COMPUTEWATCH_HOME": str(home)})
+    finally:
+        os.umask(old)
+    assert r.returncode == 0, show(r)
+    db = home / "computewatch.db"
+    assert oct(db.stat().st_mode & 0o777) == "0o600"
+    for d in (home, home.parent):
+        assert oct(d.stat().st_mode & 0o777) == "0o700", d
+    conn = sqlite3.connect(db)          # the -wal and -shm files exist while it is open
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+        for suffix in ("-wal", "-shm"):
+            side = db.with_name(db.name + suffix)
+            assert side.exists(), side
+            assert oct(side.stat().st_mode & 0o777) == "0o600", side
+    finally:
+        conn.close()
