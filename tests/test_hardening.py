@@ -381,3 +381,30 @@ def test_sqlite_database_and_its_directories_are_private(tmp_path):
             assert oct(side.stat().st_mode & 0o777) == "0o600", side
     finally:
         conn.close()
+
+
+CATASTROPHIC = [r"(a+)+$", r"(\w+\s?)*$", r"(.*/)+x", r"(a|aa)+$", r"(a|a)*$", r"((ab)*)*",
+                r"(x+x+)+y", r"([a-z]+-?)+\.html$", r"(?:\d+)*0"]
+ORDINARY = [r"\.html$", r"(/[a-z0-9-]+)+\.html$", r"(news|tech)+", r"/article/\d+",
+            r"^https?://(www\.)?example\.com/20\d\d/", r"(a+b)+", r"a{2,5}", r"(?:a|b|c)+"]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_regex_check_refuses_exponential_shapes(pattern):
+    from crawler import regexcheck
+
+    assert regexcheck.problem(pattern)
+
+
+@pytest.mark.parametrize("pattern", ORDINARY)
+def test_regex_check_passes_linear_shapes(pattern):
+    from crawler import regexcheck
+
+    assert regexcheck.problem(pattern) is None
+
+
+def test_regex_check_passes_every_shipped_pattern():
+    from crawler import regexcheck, sources
+
+    shipped = [(s.name, p) for s in sources.load() for p in (*s.allow, *s.deny)]
+    assert shipped and not [(n, p) for n, p in shipped if regexcheck.problem(p)]
