@@ -278,6 +278,7 @@ def cmd_status(args) -> int:
     try:
         rows = status.collect(database, chosen)
         holder = status.daemon_holder(database) if args.format == "table" else None
+        depth = status.queue_depth(database) if args.format == "table" else None
     finally:
         database.dispose()
     if args.format == "json":
@@ -286,7 +287,9 @@ def cmd_status(args) -> int:
         from rich.console import Console
 
         console = Console(width=None if sys.stdout.isatty() else 200)
-        console.print(status.table(rows, holder, datetime.now(timezone.utc)))
+        now = datetime.now(timezone.utc)
+        console.print(status.table(rows, holder, now))
+        console.print(status.queue_line(depth, now))
     return 0
 
 

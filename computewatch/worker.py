@@ -60,7 +60,7 @@ class Worker:
 
     def __init__(self, database, version: str, *, batch: int = DEFAULT_BATCH,
                  lease: float | None = None, scope=None, should_stop=lambda: False,
-                 idle: float = IDLE_SECONDS, on_page=None):
+                 idle: float = IDLE_SECONDS, on_page=None, wait_for_others: bool = True):
         from storage import queue
 
         self.database = database
@@ -73,6 +73,9 @@ class Worker:
         self.on_page = on_page or (lambda processed: None)
         self.owner = new_owner()
         self.report = WorkerReport()
+        # Finishing, pages leased by other workers still count as pending (they come back if
+        # their worker dies), except for a crawl's worker, which drains only what is free.
+        self.wait_for_others = wait_for_others
 
     def run(self, finish=lambda: True) -> WorkerReport:
         """Until stopped, or until the queue is empty while `finish()` is true (checked before
@@ -89,7 +92,7 @@ class Worker:
                 faults_in_a_row = self._fault(e, faults_in_a_row, None)
                 continue
             if not ids:
-                if finishing:
+                if finishing and not (self.wait_for_others and self._others_hold_pages()):
                     break
                 self._sleep(self.idle)
                 continue
@@ -103,6 +106,17 @@ class Worker:
 
         with self.database.session(write=True) as s:
             return queue.claim(s, self.owner, self.version, self.batch, self.lease, self.scope)
+
+    def _others_hold_pages(self) -> bool:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from storage import queue
+
+        try:
+            with self.database.session() as s:
+                return queue.depth(s, self.version, self.scope).pending > 0
+        except SQLAlchemyError:
+            return True
 
     def _work(self, ids: list[int], faults_in_a_row: int) -> int:
         from sqlalchemy.exc import SQLAlchemyError
@@ -237,7 +251,7 @@ def _crawl_worker_main(db_url: str, lease: float, batch: int, parent_pid: int, f
     database = open_database(db_url, migrate=False)
     try:
         Worker(database, EXTRACTOR_VERSION, batch=batch, lease=lease,
-               scope=queue.Scope(new_only=True), idle=0.3, on_page=on_page,
+               scope=queue.Scope(new_only=True), idle=0.3, on_page=on_page, wait_for_others=False,
                should_stop=lambda: bool(stopped) or stop.is_set()
                or os.getppid() != parent_pid).run(finish=finish.is_set)
     finally:

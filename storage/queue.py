@@ -134,3 +134,17 @@ def depth(session: Session, version: str, scope: Scope = Scope()) -> Depth:
     row = session.execute(select(func.count(Page.id), func.count(Page.id).filter(leased),
                                  func.min(Page.fetched_at)).where(*scope.where(version))).one()
     return Depth(row[0] or 0, row[1] or 0, row[2])
+
+
+def depth_by_source(session: Session, version: str) -> dict[str | None, Depth]:
+    """depth() per source name (None: pages of no source)."""
+    from storage.models import Source
+
+    now = utcnow()
+    leased = and_(Page.lease_until.is_not(None), Page.lease_until >= now)
+    rows = session.execute(
+        select(Source.name, func.count(Page.id), func.count(Page.id).filter(leased),
+               func.min(Page.fetched_at))
+        .select_from(Page).outerjoin(Source, Source.id == Page.source_id)
+        .where(is_pending(version)).group_by(Source.name))
+    return {name: Depth(n or 0, held or 0, oldest) for name, n, held, oldest in rows}
