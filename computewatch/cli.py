@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--max-pages", type=_positive_int, metavar="N", help="at most N article pages per source")
     c.add_argument("--fetch-only", action="store_true",
                    help="only fetch and store pages; leave processing them to running workers")
+    c.add_argument("--await-workers", action="store_true", help=argparse.SUPPRESS)  # the daemon's
     _db_option(c)
     c.set_defaults(func=cmd_crawl)
 
@@ -174,7 +175,7 @@ def cmd_crawl(args) -> int:
         return 2
     with LiveDisplay() as display:
         results = crawl(conf, chosen, max_pages=args.max_pages, display=display,
-                        process_pages=not args.fetch_only)
+                        process_pages=not args.fetch_only, await_workers=args.await_workers)
     write_runs([r.__dict__ for r in results])
     if any(r.status == "interrupted" for r in results):
         return 130

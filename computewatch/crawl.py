@@ -52,12 +52,13 @@ def sync_entities(database) -> None:
 
 
 def crawl(conf, sources, max_pages: int | None = None, display=None,
-          process_pages: bool = True) -> list[RunResult]:
+          process_pages: bool = True, await_workers: bool = False) -> list[RunResult]:
     """Crawl `sources` into conf.db; returns one RunResult per source.
 
     With `process_pages` a worker process (computewatch.worker.CrawlWorker) processes the pages
     as they are stored and drains the queue's new pages before this returns; without, the pages
-    are left pending for the workers already running (the daemon's).
+    are left pending for the workers already running (the daemon's) and, with `await_workers`,
+    waited for until they are processed (so the run's figures are complete when it returns).
     Raises DatabaseError when the SQLite file was deleted or replaced during the crawl.
     """
     from scrapy.crawler import CrawlerProcess
@@ -134,6 +135,11 @@ def crawl(conf, sources, max_pages: int | None = None, display=None,
                 if statuses[ctx.run_id] == RunStatus.OK:
                     statuses[ctx.run_id] = RunStatus.TIMED_OUT
             interrupted = drained.startswith("stopped by")
+    elif await_workers and not interrupted:
+        waited = _await_workers(database, [c.run_id for c in contexts], deadline)
+        if waited is not True:
+            stop_reason.append(waited)
+            interrupted = waited.startswith("stopped by")
     watchdog.cancel()
     if not db_file.intact():
         database.dispose()
@@ -195,6 +201,34 @@ def _drain(worker, deadline: float, contexts, display, stop_now: bool):
     if not done and not stop_now:
         return "time limit (crawl_time_limit) reached while processing pages (the rest stay pending)"
     return True
+
+
+def _await_workers(database, run_ids: list[int], deadline: float):
+    """Wait until other workers processed the pages these runs stored; True, or why not."""
+    from sqlalchemy import func, select
+
+    from storage.models import Page
+
+    stopped: list[str] = []
+    previous = {sig: signal.signal(sig, lambda n, f: stopped.append(signal.Signals(n).name))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopped and time.monotonic() < deadline:
+            try:
+                with database.session() as s:
+                    left = s.scalar(select(func.count(Page.id)).where(
+                        Page.crawl_run_id.in_(run_ids), Page.processed_version.is_(None)))
+            except Exception:            # the database is away for a moment: ask again
+                left = -1
+            if left == 0:
+                return True
+            time.sleep(0.3)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stopped:
+        return f"stopped by {stopped[0]} while the workers processed its pages (they stay pending)"
+    return "time limit (crawl_time_limit) reached while the workers processed its pages"
 
 
 class DatabaseFile:
