@@ -76,8 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
     c.add_argument("--sources", metavar="FILE", help="a sources TOML adding to or replacing the shipped list")
     c.add_argument("--max-pages", type=_positive_int, metavar="N", help="at most N article pages per source")
+    c.add_argument("--fetch-only", action="store_true",
+                   help="only fetch and store pages; leave processing them to running workers")
+    c.add_argument("--await-workers", action="store_true", help=argparse.SUPPRESS)  # the daemon's
     _db_option(c)
     c.set_defaults(func=cmd_crawl)
+
+    w = sub.add_parser("worker", help="process pending pages from the queue until SIGTERM/SIGINT "
+                                      "(--once: until the queue is empty)")
+    w.add_argument("--batch", type=_positive_int, default=20, metavar="N", help="pages leased at a time")
+    w.add_argument("--once", action="store_true", help="exit when no page is pending")
+    w.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)  # the daemon's
+    _db_option(w)
+    w.set_defaults(func=cmd_worker)
 
     q = sub.add_parser("claims", help="query the stored claims")
     q.add_argument("--subject", action="append", type=_subject, metavar="X",
@@ -184,7 +195,8 @@ def cmd_crawl(args) -> int:
         error("no sources to crawl")
         return 2
     with LiveDisplay() as display:
-        results = crawl(conf, chosen, max_pages=args.max_pages, display=display)
+        results = crawl(conf, chosen, max_pages=args.max_pages, display=display,
+                        process_pages=not args.fetch_only, await_workers=args.await_workers)
     write_runs([r.__dict__ for r in results])
     if any(r.status == "interrupted" for r in results):
         return 130
@@ -195,6 +207,15 @@ def cmd_crawl(args) -> int:
     if all(r.status == "failed" for r in results):
         error("no source could be reached: " + "; ".join(f"{r.source}: {r.message}" for r in results))
         return 3
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from computewatch.worker import run_worker
+
+    report = run_worker(args.conf, batch=args.batch, once=args.once,
+                        exit_with_parent=args.exit_with_parent)
+    print(report.summary())
     return 0
 
 
@@ -225,8 +246,12 @@ def cmd_claims(args) -> int:
 
 def cmd_reprocess(args) -> int:
     from computewatch.reprocess import reprocess
+    from computewatch.worker import stop_on_signals
 
-    report = reprocess(args.conf, everything=args.all, source=args.source)
+    stopped: list = []               # SIGTERM/SIGINT: stop after the page in hand
+    stop_on_signals(stopped, sigint=True)
+    report = reprocess(args.conf, everything=args.all, source=args.source,
+                       should_stop=lambda: bool(stopped))
     print(report.summary())
     return 0 if not report.errors else 1
 
@@ -275,6 +300,7 @@ def cmd_status(args) -> int:
     try:
         rows = status.collect(database, chosen)
         holder = status.daemon_holder(database) if args.format == "table" else None
+        depth = status.queue_depth(database) if args.format == "table" else None
     finally:
         database.dispose()
     if args.format == "json":
@@ -283,7 +309,9 @@ def cmd_status(args) -> int:
         from rich.console import Console
 
         console = Console(width=None if sys.stdout.isatty() else 200)
-        console.print(status.table(rows, holder, datetime.now(timezone.utc)))
+        now = datetime.now(timezone.utc)
+        console.print(status.table(rows, holder, now))
+        console.print(status.queue_line(depth, now))
     return 0
 
 
@@ -296,7 +324,7 @@ def cmd_demo(args) -> int:
 def cmd_extract(args) -> int:
     from computewatch import inputs
     from nlp import article
-    from nlp.pipeline import extract_page
+    from nlp.pipeline import process_page
 
     conf = args.conf
     failed = 0
@@ -304,7 +332,8 @@ def cmd_extract(args) -> int:
     for source in args.inputs:
         try:
             raw = inputs.read(source, conf.max_page_bytes, conf.fetch_timeout, conf.user_agent)
-            result = extract_page(raw.body, source, raw.content_type, url=raw.url, lang=args.lang)
+            result = process_page(raw.body, raw.url or source, raw.content_type, lang=args.lang,
+                                  name=source)
         except (inputs.InputError, article.NotAnArticle) as e:
             error(f"{source}: {e}")
             failed += 1
@@ -345,7 +374,7 @@ def cmd_mentions(args) -> int:
     return 0
 
 
-_LOGS_RUNS = (cmd_crawl, cmd_reprocess, cmd_daemon)
+_LOGS_RUNS = (cmd_crawl, cmd_reprocess, cmd_daemon, cmd_worker)
 
 
 if __name__ == "__main__":

@@ -1,26 +1,31 @@
-"""`computewatch crawl`: sources -> Scrapy -> raw pages -> extraction worker -> articles and claims.
+"""`computewatch crawl`: sources -> Scrapy -> raw pages (the queue) -> worker -> articles and claims.
 
-One Scrapy process crawls every selected source at once (one crawl_runs row each); a separate
-process extracts articles and claims from the pages as they are stored.
+One Scrapy process crawls every selected source at once (one crawl_runs row each, kept by the
+computewatch.run_bookkeeping extension); a worker process (computewatch.worker) processes the
+pages as they are stored, unless the daemon's workers do.
 """
 from __future__ import annotations
 
 import logging
+import os
 import signal
-import sys
 import time
 from dataclasses import dataclass, field
 
+from storage.db import DatabaseError
+from storage.runs import RunStatus
+
 log = logging.getLogger("computewatch.run")
 
-GRACE_SECONDS = 20.0        # after a stop signal: how long the extraction worker may finish a page
+GRACE_SECONDS = 20.0        # after a stop signal: how long the worker may finish its page
+HARD_STOP_AFTER = 60.0      # past crawl_time_limit, the watchdog ends a crawl stuck for good
 
 
 @dataclass
 class RunResult:
     source: str
     run_id: int
-    status: str               # one of storage.runs.COMPLETED_STATUSES
+    status: RunStatus         # one of storage.runs.COMPLETED_STATUSES
     pages: int = 0
     new_articles: int = 0
     new_claims: int = 0
@@ -46,17 +51,23 @@ def sync_entities(database) -> None:
         entities.sync(s, orgs)
 
 
-def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[RunResult]:
-    """Crawl `sources` into conf.db; returns one RunResult per source."""
-    from scrapy import signals
+def crawl(conf, sources, max_pages: int | None = None, display=None,
+          process_pages: bool = True, await_workers: bool = False) -> list[RunResult]:
+    """Crawl `sources` into conf.db; returns one RunResult per source.
+
+    With `process_pages` a worker process (computewatch.worker.CrawlWorker) processes the pages
+    as they are stored and drains the queue's new pages before this returns; without, the pages
+    are left pending for the workers already running (the daemon's) and, with `await_workers`,
+    waited for until they are processed (so the run's figures are complete when it returns).
+    Raises DatabaseError when the SQLite file was deleted or replaced during the crawl.
+    """
     from scrapy.crawler import CrawlerProcess
 
     from crawler.context import CrawlContext
     from crawler.sources import as_dict
     from crawler.scrapy_settings import scrapy_settings
     from crawler.spider import SourceSpider
-    from computewatch.processing import ExtractionWorker
-    from nlp import EXTRACTOR_VERSION
+    from computewatch.worker import CrawlWorker
     from storage import pages as pages_db, runs
     from storage.db import open_database
 
@@ -66,6 +77,7 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
     previous = {sig: signal.signal(sig, lambda n, f: early_stop.append(signal.Signals(n).name))
                 for sig in (signal.SIGINT, signal.SIGTERM)}
     database = open_database(conf.db)
+    db_file = DatabaseFile(database.url)
     sync_entities(database)
     contexts: list[CrawlContext] = []
     with database.session(write=True) as s:
@@ -75,85 +87,83 @@ def crawl(conf, sources, max_pages: int | None = None, display=None) -> list[Run
             contexts.append(CrawlContext(source=src, source_id=sid, run_id=runs.start_run(s, src.name),
                                          database=database,
                                          max_pages=_cap(max_pages, src.max_pages)))
-        leftovers = pages_db.unprocessed_page_ids(s, [c.source_id for c in contexts], EXTRACTOR_VERSION)
     started = time.monotonic()
-
-    worker = ExtractionWorker(database.url)
-    worker.start()
-    worker.submit(leftovers)       # pages an interrupted run stored but did not process
-    tally = Tally()
+    # Every stage ends by this: Scrapy's CLOSESPIDER_TIMEOUT closes the spiders, the worker
+    # gets what is left of it to drain, and a watchdog ends a process stuck past it for good.
+    deadline = started + conf.crawl_time_limit
+    worker = CrawlWorker(database.url, conf.worker_lease) if process_pages else None
+    if worker:
+        worker.start()
+    watchdog = Watchdog(conf.crawl_time_limit + HARD_STOP_AFTER, database, contexts, worker)
 
     from scrapy.utils.reactor import install_reactor
 
     settings = scrapy_settings(conf)
+    settings["CLOSESPIDER_TIMEOUT"] = conf.crawl_time_limit
+    settings["EXTENSIONS"] = {"computewatch.run_bookkeeping.RunBookkeeping": 0}
     install_reactor(settings["TWISTED_REACTOR"])
     process = CrawlerProcess(settings)
-    from twisted.internet import reactor, task
+    from twisted.internet import task
 
     stop_reason: list[str] = []
-
-    def closed(spider, reason, ctx):
-        ctx.close_reason = reason
-
-    def spider_error(failure, response, spider, ctx):
-        ctx.counts.error(f"parse_{type(failure.value).__name__}", response.url)
-
     for ctx in contexts:
-        ctx.on_stored = worker.submit
-        crawler = process.create_crawler(SourceSpider)
-        crawler.signals.connect(lambda spider, reason, ctx=ctx: closed(spider, reason, ctx),
-                                signal=signals.spider_closed, weak=False)
-        crawler.signals.connect(
-            lambda failure, response, spider, ctx=ctx: spider_error(failure, response, spider, ctx),
-            signal=signals.spider_error, weak=False)
-        process.crawl(crawler, context=ctx)
+        process.crawl(process.create_crawler(SourceSpider), context=ctx)
 
     def poll():
-        tally.add(worker.collect())
+        if not db_file.intact() and not stop_reason:
+            stop_reason.append(db_file.problem())
+            process.stop()
         if display:
-            display.update(_progress(contexts, tally, worker))
-
-    timed_out: list[bool] = []
-
-    def time_limit():
-        timed_out.append(True)
-        stop_reason.append(f"time limit of {conf.crawl_time_limit:g} s reached")
-        process.stop()
+            display.update(_progress(contexts, worker))
 
     poller = task.LoopingCall(poll)
     poller.start(0.25)
-    limit = reactor.callLater(conf.crawl_time_limit, time_limit)
     for sig, handler in previous.items():
         signal.signal(sig, handler)
     if early_stop:
         stop_reason.append(f"stopped by {early_stop[0]} before crawling")
     else:
         process.start()             # until every spider closes (SIGINT/SIGTERM close them gracefully)
-    if limit.active():
-        limit.cancel()
 
-    # "finished" is Scrapy's close reason for a crawl that ran out of work; anything else
-    # (shutdown on a signal, a second signal that killed the reactor: None) is an interruption.
-    interrupted = bool(stop_reason) or any(ctx.close_reason != "finished" for ctx in contexts)
-    _drain(worker, tally, contexts, display, stop_now=interrupted)
-    if worker.process.exitcode not in (0, None) and not interrupted:
-        stop_reason.append(f"the extraction worker died (exit {worker.process.exitcode}); "
-                           "pages it did not read are extracted by the next crawl")
+    statuses = {ctx.run_id: ctx.status or RunStatus.INTERRUPTED for ctx in contexts}
+    interrupted = bool(stop_reason) or any(s == RunStatus.INTERRUPTED for s in statuses.values())
+    if worker:
+        drained = _drain(worker, deadline, contexts, display, stop_now=interrupted)
+        if drained is not True and not interrupted:
+            stop_reason.append(drained)
+            for ctx in contexts:
+                if statuses[ctx.run_id] == RunStatus.OK:
+                    statuses[ctx.run_id] = RunStatus.TIMED_OUT
+            interrupted = drained.startswith("stopped by")
+    elif await_workers and not interrupted:
+        waited = _await_workers(database, [c.run_id for c in contexts], deadline)
+        if waited is not True:
+            stop_reason.append(waited)
+            interrupted = waited.startswith("stopped by")
+    watchdog.cancel()
+    if not db_file.intact():
+        database.dispose()
+        raise DatabaseError(db_file.problem() + ": nothing of this crawl was kept")
 
     results = []
     with database.session(write=True) as s:
         for ctx in contexts:
-            # timed_out counts as a failure (the daemon backs off); interrupted (a signal) not.
-            status = "timed_out" if timed_out else "interrupted" if interrupted else (
-                "failed" if ctx.entry_points and not ctx.entry_points_ok else "ok")
-            message = "; ".join(stop_reason) if stop_reason else (
-                "no feed, sitemap or listing page answered" if status == "failed" else None)
-            run = runs.finish_run(s, ctx.run_id, status, pages=ctx.counts.pages,
-                                  errors=ctx.counts.errors, skipped=ctx.counts.skipped,
-                                  error_summary=ctx.counts.summary(), message=message)
-            results.append(RunResult(ctx.source.name, run.id, status, run.pages, run.new_articles,
-                                     run.new_claims, run.errors, run.skipped,
-                                     time.monotonic() - started, message, ctx.counts.summary()))
+            status = statuses[ctx.run_id]
+            if interrupted and status != RunStatus.TIMED_OUT:
+                status = RunStatus.INTERRUPTED
+            run = s.get(runs.CrawlRun, ctx.run_id)
+            if run.status == RunStatus.RUNNING or run.status != status:
+                message = "; ".join(stop_reason) if stop_reason else run.message
+                if run.status == RunStatus.RUNNING:      # the spider never closed (stopped early)
+                    runs.finish_run(s, ctx.run_id, status, errors=ctx.counts.errors,
+                                    skipped=ctx.counts.skipped,
+                                    error_summary=ctx.counts.summary(), message=message)
+                else:
+                    runs.set_status(s, ctx.run_id, status, message)
+                s.refresh(run)
+            results.append(RunResult(ctx.source.name, run.id, run.status, run.pages,
+                                     run.new_articles, run.new_claims, run.errors, run.skipped,
+                                     time.monotonic() - started, run.message, run.error_summary))
     database.dispose()
     for r in results:
         log.info("run", extra={"fields": r.log_fields()})
@@ -165,54 +175,126 @@ def _cap(a: int | None, b: int | None) -> int | None:
     return min(caps) if caps else None
 
 
-def _drain(worker, tally, contexts, display, stop_now: bool) -> None:
-    """Let the worker finish the stored pages; on a stop signal, only the page in hand."""
-    interrupted = [stop_now]
+def _drain(worker, deadline: float, contexts, display, stop_now: bool):
+    """Let the worker process the pending pages until `deadline`; on a stop signal, only the
+    page in hand. True when it finished; else why it was stopped."""
+    stopped: list[str] = []
 
     def on_signal(signum, frame):
-        interrupted[0] = True
-        worker.stop_flag.set()
+        stopped.append(signal.Signals(signum).name)
+        worker.stop()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        worker.finish(stop_now=stop_now)
-        deadline = None
-        while worker.alive():
-            if interrupted[0] and deadline is None:
-                deadline = time.monotonic() + GRACE_SECONDS
-            if deadline and time.monotonic() > deadline:
-                break
-            worker.process.join(0.2)
-            tally.add(worker.collect())
-            if display:
-                display.update(_progress(contexts, tally, worker))
-        worker.join(1.0)
-        tally.add(worker.collect())
+        if stop_now:
+            worker.stop()
+            deadline = min(deadline, time.monotonic() + GRACE_SECONDS)
+        else:
+            worker.finish()
+        tick = (lambda: display.update(_progress(contexts, worker))) if display else (lambda: None)
+        done = worker.wait(max(deadline, time.monotonic() + 1.0), on_tick=tick, grace=GRACE_SECONDS)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if stopped:
+        return f"stopped by {stopped[0]} while processing pages (the rest stay pending)"
+    if not done and not stop_now:
+        return "time limit (crawl_time_limit) reached while processing pages (the rest stay pending)"
+    return True
 
 
-class Tally:
-    """What the extraction worker reported, for the live display."""
+def _await_workers(database, run_ids: list[int], deadline: float):
+    """Wait until other workers processed the pages these runs stored; True, or why not."""
+    from sqlalchemy import func, select
 
-    def __init__(self):
-        self.articles = 0
-        self.claims = 0
+    from storage.models import Page
 
-    def add(self, items) -> None:
-        for p in items:
-            if p.new_article and p.outcome == "article":
-                self.articles += 1
-                self.claims += p.claims
+    stopped: list[str] = []
+    previous = {sig: signal.signal(sig, lambda n, f: stopped.append(signal.Signals(n).name))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopped and time.monotonic() < deadline:
+            try:
+                with database.session() as s:
+                    left = s.scalar(select(func.count(Page.id)).where(
+                        Page.crawl_run_id.in_(run_ids), Page.processed_version.is_(None)))
+            except Exception:            # the database is away for a moment: ask again
+                left = -1
+            if left == 0:
+                return True
+            time.sleep(0.3)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stopped:
+        return f"stopped by {stopped[0]} while the workers processed its pages (they stay pending)"
+    return "time limit (crawl_time_limit) reached while the workers processed its pages"
 
 
-def _progress(contexts, tally, worker) -> dict:
-    return {"sources": len(contexts),
-            "pages": sum(c.counts.pages for c in contexts),
-            "articles": tally.articles, "claims": tally.claims,
+class DatabaseFile:
+    """The SQLite file a crawl writes to, to notice it deleted or replaced meanwhile (writes to
+    an unlinked file succeed and are lost with it)."""
+
+    def __init__(self, url: str):
+        from storage.db import sqlite_path
+
+        self.path = sqlite_path(url)
+        self.identity = self._identity()
+
+    def _identity(self):
+        if not self.path:
+            return None
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def intact(self) -> bool:
+        return self.path is None or self.identity is None or self._identity() == self.identity
+
+    def problem(self) -> str:
+        return f"{self.path}: the database file was deleted or replaced during the crawl"
+
+
+class Watchdog:
+    """The deadline that holds when nothing else can: a crawl stuck past it (a spider callback
+    that never returns blocks the reactor, and with it every timer) has its runs closed as
+    timed out from this thread and the process ends with exit 4."""
+
+    def __init__(self, seconds: float, database, contexts, worker):
+        import threading
+
+        self.database, self.contexts, self.worker = database, contexts, worker
+        self.timer = threading.Timer(seconds, self.fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def fire(self) -> None:
+        from storage import runs
+
+        log.error("crawl stuck past its time limit: stopping it")
+        if self.worker:
+            self.worker.process.kill()
+        try:
+            with self.database.session(write=True) as s:
+                for ctx in self.contexts:
+                    runs.finish_run(s, ctx.run_id, RunStatus.TIMED_OUT, errors=ctx.counts.errors,
+                                    skipped=ctx.counts.skipped, error_summary=ctx.counts.summary(),
+                                    message="stuck past the time limit (crawl_time_limit): killed")
+        finally:
+            os._exit(4)
+
+    def cancel(self) -> None:
+        self.timer.cancel()
+
+
+def _progress(contexts, worker) -> dict:
+    pages = sum(c.counts.pages for c in contexts)
+    done, articles, claims = worker.done if worker else (0, 0, 0)
+    return {"sources": len(contexts), "pages": pages, "articles": articles, "claims": claims,
             "errors": sum(c.counts.errors for c in contexts),
-            "extracting": worker.pending}
+            "processing": max(0, pages - done) if worker else None}
 
 
 class LiveDisplay:
@@ -235,8 +317,8 @@ class LiveDisplay:
         if self.live:
             self.live.update(
                 f"[bold]crawling[/] {p['sources']} source(s) · pages {p['pages']} · "
-                f"articles {p['articles']} · claims {p['claims']} · errors {p['errors']} · "
-                f"extracting {p['extracting']}")
+                f"articles {p['articles']} · claims {p['claims']} · errors {p['errors']}"
+                + (f" · processing {p['processing']}" if p['processing'] is not None else ""))
 
     def __exit__(self, *exc):
         if self.live:

@@ -1,18 +1,23 @@
-"""Stored page -> article + claims in the database: the step after the crawl, and `reprocess`.
+"""Stored page -> article + claims in the database: the step every worker runs on a leased page.
 
-It runs in its own process during a crawl (spaCy and jieba are CPU-bound: in Scrapy's reactor
-they would throttle the crawl), reading page ids from a queue; `reprocess` runs the same code
-over stored pages with no network at all. Each page is one transaction: an article is stored
-with all its claims or not at all.
+The language work is nlp.pipeline.process_page (the same function `extract` calls); this module
+only reads the page, stores what it gave and keeps the queue's bookkeeping. Each page is one
+transaction: an article is stored with all its claims or not at all. The extraction runs between
+two short transactions, never inside one: on SQLite a writing transaction holds the database's
+write lock, and the crawler must keep storing pages.
+
+Who is at fault decides what happens to a page that fails:
+- the page (the extractor raises on it, or a worker died reading it MAX_ATTEMPTS times): it is
+  marked `error` with the reason, for this extractor version;
+- anything else (the database is away or locked, the worker is stopped or killed): the
+  exception reaches the worker, which hands the page back to the queue.
 """
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
-import os
-import queue
-import signal
 from dataclasses import dataclass
+
+from storage.pages import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -20,50 +25,69 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Processed:
     page_id: int
-    source_id: int | None
-    outcome: str              # article | irrelevant | duplicate | not_article | error
+    outcome: Outcome | None          # None: not ours any more (the lease was lost) or gone
     new_article: bool = False
     claims: int = 0
 
 
-def process_page(database, page_id: int, version: str) -> Processed:
-    """Read one stored page, extract it, store the result.
+def after_claims(session, article_id: int) -> None:
+    """Stages that follow an article's claims, in the same transaction (facts will go here:
+    storage.facts.consolidate(session, article_id))."""
 
-    The extraction runs between two short transactions, never inside one: on SQLite a writing
-    transaction holds the database's write lock, and the crawler must keep storing pages.
-    """
-    from nlp import topic
+
+def process_stored_page(database, page_id: int, version: str, owner: str,
+                        lease: float) -> Processed:
+    """Process one page leased to `owner`. Raises SQLAlchemyError on a database fault."""
     from nlp.article import NotAnArticle
-    from nlp.pipeline import claims_of, read_page
-    from storage import articles, pages
+    from nlp.pipeline import process_page
+    from storage import articles, pages, queue
     from storage.models import Page
 
     with database.session(write=True) as s:
+        before = queue.start(s, page_id, owner, lease)
+        if before is None:
+            return Processed(page_id, None)
         page = s.get(Page, page_id)
-        if page is None:
-            return Processed(page_id, None, "missing")
-        body, final_url, source_id = pages.body(page), page.final_url, page.source_id
+        if before >= queue.MAX_ATTEMPTS:
+            reason = f"a worker died reading this page {before} times"
+            pages.mark_page(s, page_id, Outcome.ERROR, version, None, detail=reason)
+            queue.done(s, page_id)
+            log.warning("page %s given up: %s", page_id, reason)
+            return Processed(page_id, Outcome.ERROR)
+        body, final_url = pages.body(page), page.final_url
         ctype = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
-        # Marked first: if this page kills the process, the next crawl sees it was attempted
-        # and gives up on it instead of dying on it again (storage.pages.unprocessed_page_ids).
-        page.outcome = pages.EXTRACTING
     try:
-        art = read_page(body, final_url, ctype, url=final_url)
+        result = process_page(body, final_url, ctype)
     except NotAnArticle as e:
         with database.session(write=True) as s:
             articles.save_not_article(s, s.get(Page, page_id), str(e), version)
-        return Processed(page_id, source_id, "not_article")
-    score = topic.score(art.text, art.lang, art.title)
-    claims = [c.to_dict() for c in claims_of(art, final_url)] if score.relevant else []
+            queue.done(s, page_id)
+        return Processed(page_id, Outcome.NOT_ARTICLE)
+    except Exception as e:           # the extractor failed on this page: the page's fault
+        log.exception("page %s: extraction failed", page_id)
+        with database.session(write=True) as s:
+            pages.mark_page(s, page_id, Outcome.ERROR, version, None,
+                            detail=f"{type(e).__name__}: {e}"[:500])
+            queue.done(s, page_id)
+        return Processed(page_id, Outcome.ERROR)
+    art, score = result.article, result.topic
     canonical_url = _canonical(art, final_url)
     record = articles.ArticleRecord(
         content_hash=art.content_hash, url=_article_url(canonical_url, final_url),
         canonical_url=canonical_url, title=art.title, author=art.author, published=art.published,
         lang=art.lang, encoding=art.encoding, text=art.text, topic_score=round(score.score, 4),
         relevant=score.relevant)
+    claims = [c.to_dict() for c in result.claims]
     with database.session(write=True) as s:
-        saved = articles.save(s, s.get(Page, page_id), record, claims, version)
-    return Processed(page_id, source_id, saved.outcome, saved.new_article, saved.claims)
+        page = s.get(Page, page_id)
+        saved = articles.save(s, page, record, claims, version)
+        if saved.outcome == Outcome.ARTICLE:
+            after_claims(s, saved.article_id)
+        if saved.new_article and saved.outcome == Outcome.ARTICLE and page.crawl_run_id:
+            from storage import runs
+            runs.credit(s, page.crawl_run_id, articles=1, claims=saved.claims)
+        queue.done(s, page_id)
+    return Processed(page_id, saved.outcome, saved.new_article, saved.claims)
 
 
 def _canonical(art, final_url: str) -> str | None:
@@ -79,102 +103,3 @@ def _article_url(canonical_url: str | None, final_url: str) -> str:
     if canonical_url and urlsplit(canonical_url).netloc == urlsplit(final_url).netloc:
         return canonical_url
     return final_url
-
-
-def process_safely(database, page_id: int, version: str) -> Processed:
-    """process_page, but a page that breaks the extractor is recorded, not fatal."""
-    from storage import pages
-
-    try:
-        return process_page(database, page_id, version)
-    except Exception as e:       # one bad page must not stop the batch
-        log.exception("page %s: extraction failed", page_id)
-        with database.session(write=True) as s:
-            pages.mark_page(s, page_id, "error", version, None, detail=f"{type(e).__name__}: {e}"[:500])
-        return Processed(page_id, None, "error")
-
-
-# --- the worker process that runs beside a crawl ---------------------------------------------------
-
-def worker_main(db_url: str, jobs, results, stop) -> None:
-    """Process batches of page ids from `jobs` until None arrives, or `stop` is set (then after
-    the page in hand)."""
-    # Signals are the crawl's business: it tells us to stop through `stop`.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        os.nice(19)                # the crawl comes first: extraction catches up when it idles
-    except OSError:
-        pass
-    from nlp import EXTRACTOR_VERSION
-    from storage.db import open_database
-
-    database = open_database(db_url, migrate=False)
-    parent = mp.parent_process()
-    while not stop.is_set():
-        try:
-            batch = jobs.get(timeout=0.5)
-        except queue.Empty:
-            if parent is not None and not parent.is_alive():
-                break
-            continue
-        if batch is None:
-            break
-        for page_id in batch:
-            if stop.is_set():
-                break
-            results.put(process_safely(database, page_id, EXTRACTOR_VERSION))
-    database.dispose()
-
-
-class ExtractionWorker:
-    """The extraction process seen from the crawl: submit page ids, collect what they gave."""
-
-    def __init__(self, db_url: str):
-        ctx = mp.get_context("spawn")     # a clean interpreter: no Twisted reactor inherited
-        self.jobs = ctx.Queue()
-        self.results = ctx.Queue()
-        self.stop_flag = ctx.Event()
-        self.process = ctx.Process(target=worker_main, name="computewatch-extract",
-                                   args=(db_url, self.jobs, self.results, self.stop_flag), daemon=True)
-        self.submitted = 0
-        self.done = 0
-
-    def start(self) -> None:
-        self.process.start()
-
-    def submit(self, page_ids) -> None:
-        """Queue pages for extraction: one message per batch keeps the crawl's cost per page low."""
-        page_ids = list(page_ids)
-        if page_ids:
-            self.jobs.put(page_ids)
-            self.submitted += len(page_ids)
-
-    def collect(self) -> list[Processed]:
-        out = []
-        while True:
-            try:
-                out.append(self.results.get_nowait())
-            except queue.Empty:
-                break
-        self.done += len(out)
-        return out
-
-    @property
-    def pending(self) -> int:
-        return self.submitted - self.done
-
-    def finish(self, stop_now: bool = False) -> None:
-        """No more pages: drain the queue (or just finish the current page if `stop_now`)."""
-        if stop_now:
-            self.stop_flag.set()
-        self.jobs.put(None)
-
-    def alive(self) -> bool:
-        return self.process.is_alive()
-
-    def join(self, timeout: float | None = None) -> None:
-        self.process.join(timeout)
-        if self.process.is_alive():
-            self.process.kill()          # it ignores SIGTERM (signals are the crawl's business)
-            self.process.join(5)

@@ -1,28 +1,23 @@
 """`computewatch reprocess`: articles and claims recomputed from stored pages, offline.
 
 Runs when the extractor changes (its version is a hash of the code release and the lexicons):
-pages read by another version are read again; nothing is fetched.
+pages read by another version are pending in the queue by that alone; `--all` makes every page
+pending. Then a worker (computewatch.worker, the same loop as everywhere) processes them here,
+beside any other worker running; nothing is fetched.
 """
 from __future__ import annotations
 
 import logging
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from computewatch.worker import WorkerReport
 
 log = logging.getLogger("computewatch.reprocess")
 
 
 @dataclass
-class ReprocessReport:
-    version: str
-    pages: int = 0
-    outcomes: Counter = field(default_factory=Counter)
-    seconds: float = 0.0
-
-    @property
-    def errors(self) -> int:
-        return self.outcomes.get("error", 0)
+class ReprocessReport(WorkerReport):
+    version: str = ""
 
     def summary(self) -> str:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
@@ -33,31 +28,29 @@ class ReprocessReport:
 def reprocess(conf, everything: bool = False, source: str | None = None,
               should_stop=lambda: False) -> ReprocessReport:
     from computewatch.crawl import sync_entities
-    from computewatch.processing import process_safely
+    from computewatch.worker import Worker
     from nlp import EXTRACTOR_VERSION
-    from storage import pages, runs
+    from storage import queue, runs
     from storage.db import open_database
 
     database = open_database(conf.db)
     sync_entities(database)
-    report = ReprocessReport(EXTRACTOR_VERSION)
-    started = time.monotonic()
-    with database.session() as s:
-        source_id = None
-        if source:
-            source_id = runs.source_id(s, source)
-            if source_id is None:
-                from crawler.sources import SourcesError
-                raise SourcesError(f"no pages stored for source {source!r}")
-        ids = pages.pending_page_ids(s, EXTRACTOR_VERSION, source_id, everything=everything)
-    for page_id in ids:
-        if should_stop():
-            break
-        result = process_safely(database, page_id, EXTRACTOR_VERSION)
-        report.pages += 1
-        report.outcomes[result.outcome] += 1
-    report.seconds = time.monotonic() - started
-    database.dispose()
+    try:
+        with database.session(write=True) as s:
+            source_id = None
+            if source:
+                source_id = runs.source_id(s, source)
+                if source_id is None:
+                    from crawler.sources import SourcesError
+                    raise SourcesError(f"no pages stored for source {source!r}")
+            pending = queue.mark_for_reprocessing(s, EXTRACTOR_VERSION, source_id, everything)
+        log.info("reprocess queued", extra={"fields": {"version": EXTRACTOR_VERSION,
+                                                       "pending": pending}})
+        worker = Worker(database, EXTRACTOR_VERSION, lease=conf.worker_lease,
+                        scope=queue.Scope(source_id=source_id), should_stop=should_stop)
+        report = ReprocessReport(**vars(worker.run(finish=lambda: True)), version=EXTRACTOR_VERSION)
+    finally:
+        database.dispose()
     log.info("reprocess", extra={"fields": {"version": EXTRACTOR_VERSION, "pages": report.pages,
                                             **report.outcomes, "seconds": round(report.seconds, 1)}})
     return report

@@ -30,6 +30,10 @@ class Settings:
     retry_times: int = 2                  # retries of a failed request (5xx, 429, timeouts)
     retry_backoff: float = 2.0            # first retry waits this long, then doubles (capped at 60 s)
     crawl_time_limit: float = 3600.0      # wall-clock seconds a crawl may take before it is stopped
+    worker_lease: float = 300.0           # seconds a worker holds a batch of pages before another
+    #                                       may take them (renewed at each page; a killed worker's
+    #                                       pages come back after it)
+    workers: int = 1                      # processing workers the daemon runs beside its crawls
     log_format: str = "text"              # text | json
     log_file: str = ""                    # also log to this rotating file
 
@@ -84,7 +88,8 @@ def load(**cli) -> Settings:
     return Settings(**values)
 
 
-_POSITIVE = {"max_page_bytes", "fetch_timeout", "concurrency_per_domain", "crawl_time_limit"}
+_POSITIVE = {"max_page_bytes", "fetch_timeout", "concurrency_per_domain", "crawl_time_limit",
+             "worker_lease", "workers"}
 _NOT_NEGATIVE = {"download_delay", "retry_times", "retry_backoff"}
 
 

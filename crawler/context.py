@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
-
 from crawler.sources import Source
 
 
@@ -41,9 +39,11 @@ class CrawlContext:
     run_id: int
     database: object                      # storage.db.Database
     max_pages: int | None = None
-    on_stored: Callable[[list[int]], None] = lambda ids: None   # new page ids, for extraction
     counts: CrawlCounts = field(default_factory=CrawlCounts)
     entry_points: int = 0                 # feeds, sitemaps and listing pages requested
     entry_points_ok: int = 0              # ... that answered (200 or 304)
-    close_reason: str | None = None
+    close_reason: str | None = None       # Scrapy's, set by computewatch.run_bookkeeping
+    status: str | None = None             # the run's status (storage.runs.RunStatus), ditto
+    requests: int = 0
+    close_failed: str | None = None       # why the run row could not be closed
     validators: dict = field(default_factory=dict)   # entry URL -> (ETag, Last-Modified) to save

@@ -1,7 +1,8 @@
-"""Item pipeline: fetched pages go to the database in small batches, then on to extraction.
+"""Item pipeline: fetched pages go to the database in small batches, where workers find them.
 
 Writes are batched (a transaction per BATCH pages or per FLUSH_SECONDS) so storing raw pages
-costs the reactor little; extraction runs in another process (computewatch.processing).
+costs the reactor little; a stored page is pending in the queue (storage.queue) and workers in
+other processes take it (computewatch.worker).
 """
 from __future__ import annotations
 
@@ -60,8 +61,6 @@ class StorePagesPipeline:
         if duplicates:            # stored meanwhile (another process, or a redirect target twice)
             for _ in range(duplicates):
                 ctx.counts.skip("known")
-        if ids:
-            ctx.on_stored(ids)
 
     def close_spider(self):
         if self.loop.running:

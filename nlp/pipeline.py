@@ -1,9 +1,16 @@
-"""The whole language pipeline for one page: bytes -> Article -> claims."""
+"""The whole language pipeline for one page: bytes -> Article -> topic score -> claims.
+
+`process_page` is the one function every path calls (`extract`, the crawl's worker, `reprocess`,
+`computewatch worker`), so they all agree on what a page holds: the topic filter is applied here,
+once, and an off-topic page has no claims wherever it is read. `mentions` stays the unfiltered
+lower layer.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from nlp import article as article_mod
+from nlp import topic
 from nlp.claims import extract_claims
 from nlp.types import Article, Claim
 
@@ -11,35 +18,43 @@ from nlp.types import Article, Claim
 @dataclass(slots=True)
 class Extraction:
     article: Article
-    claims: list[Claim]
+    topic: topic.TopicScore
+    claims: list[Claim]              # empty when the article is off-topic
 
 
-def extract_page(body: bytes, source: str, content_type: str | None = None,
-                 url: str | None = None, lang: str | None = None) -> Extraction:
-    """Read a page (HTML or plain text) and pull its claims. Raises article.NotAnArticle.
+def process_page(body: bytes, url: str, content_type: str | None = None,
+                 lang: str | None = None, name: str | None = None) -> Extraction:
+    """Read a page (HTML or plain text): its article, topic score and, if on topic, its claims.
 
-    `lang` overrides language detection.
+    Raises article.NotAnArticle. `lang` overrides language detection; `name` is what the page is
+    called in messages and in the claims' `source` (default: `url`).
     """
-    art = read_page(body, source, content_type, url=url, lang=lang)
-    return Extraction(art, claims_of(art, source))
-
-
-def read_page(body: bytes, source: str, content_type: str | None = None,
-              url: str | None = None, lang: str | None = None) -> Article:
-    """The article in a page, without its claims (the crawler asks the topic filter in between)."""
-    art = article_mod.from_bytes(body, url=url or source, content_type=content_type, name=source)
+    name = name or url
+    art = article_mod.from_bytes(body, url=url, content_type=content_type, name=name)
     art.lang = lang or art.lang
-    return art
+    return _filtered(art, name)
 
 
-def claims_of(art: Article, source: str | None = None) -> list[Claim]:
+def process_text(text: str, name: str | None = None, lang: str | None = None) -> Extraction:
+    """The same for a plain text whose first line is the title."""
+    art = article_mod.from_text(text, name)
+    if lang:
+        art.lang = lang
+    return _filtered(art, name)
+
+
+def _filtered(art: Article, name: str | None) -> Extraction:
+    score = topic.score(art.text, art.lang, art.title)
+    claims = _claims_of(art, name) if score.relevant else []
+    return Extraction(art, score, claims)
+
+
+def _claims_of(art: Article, source: str | None) -> list[Claim]:
     title_end = len(art.title) if art.title and art.text.startswith(art.title) else 0
     return extract_claims(art.text, art.lang, source=source, title_end=title_end)
 
 
-def extract_text(text: str, source: str | None = None, lang: str | None = None) -> Extraction:
-    art = article_mod.from_text(text, source)
-    if lang:
-        art.lang = lang
-    title_end = len(art.title) if art.title else 0
-    return Extraction(art, extract_claims(art.text, art.lang, source=source, title_end=title_end))
+def extract_page(body: bytes, source: str, content_type: str | None = None,
+                 url: str | None = None, lang: str | None = None) -> Extraction:
+    """Older name of process_page (benchmarks call it): `source` names the page."""
+    return process_page(body, url or source, content_type, lang=lang, name=source)

@@ -138,6 +138,8 @@ class Daemon:
         self.lock = lock
         self.rt = jobs.Runtime(conf=conf, database=database)
         self.scheduler: BackgroundScheduler | None = None
+        from schedules.workers import WorkerPool
+        self.workers = WorkerPool(conf.workers, self.rt.child_env())
 
     # --- life ----------------------------------------------------------------------------------
     def serve(self, sources) -> int:
@@ -154,6 +156,7 @@ class Daemon:
             except BaseException:
                 if self.scheduler is not None and self.scheduler.running:
                     self.scheduler.shutdown(wait=False)
+                self.workers.stop(5.0)
                 raise
             code, extra_stops = self._loop(rsock)
             self._shutdown(rsock, extra_stops)
@@ -183,13 +186,15 @@ class Daemon:
         self.scheduler.start(paused=True)
         counts = self.sync(sources)
         reprocess = self.check_reprocess()
+        self.workers.ensure()
         self.scheduler.resume()
         from storage.db import describe
 
         log.info("daemon started", extra={"fields": {
             "pid": os.getpid(), "db": describe(self.conf.db),
             "sources": self.conf.sources or "(shipped list)", "enabled": len(enabled),
-            "workers": workers, **counts, "abandoned_runs_closed": closed,
+            "workers": workers, "processing_workers": self.workers.pids, **counts,
+            "abandoned_runs_closed": closed,
             "reprocess_pages": reprocess}})
 
     def _loop(self, rsock) -> tuple[int, int]:
@@ -217,6 +222,7 @@ class Daemon:
                     log.error("another daemon may have taken the database: stopping")
                     return 1, 0
                 self.mend()
+                self.workers.ensure()
                 next_check = time.monotonic() + HOUSEKEEPING_SECONDS
 
     def _shutdown(self, rsock, extra_stops: int) -> None:
@@ -242,6 +248,7 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
         except Exception:                                # already down: nothing to do
             pass
+        self.workers.stop(0.0 if rt.killing.is_set() else rt.stop_grace)
         log.info("daemon stopped", extra={"fields": {"pid": os.getpid(), "left_running": rt.active()}})
 
     # --- the schedule --------------------------------------------------------------------------

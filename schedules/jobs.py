@@ -267,8 +267,10 @@ def crawl(source: str) -> None:
 
 
 def crawl_command(source: str) -> list[str]:
-    return [sys.executable, "-m", "computewatch", "crawl", "--source", source,
-            "--log-file", os.devnull]
+    # --fetch-only: the daemon's workers (schedules.workers) process the pages it stores; the
+    # crawl waits for them (--await-workers) so that its run's figures are complete.
+    return [sys.executable, "-m", "computewatch", "crawl", "--source", source, "--fetch-only",
+            "--await-workers", "--log-file", os.devnull]
 
 
 def _run_crawl(rt: Runtime, source: str, job_id: str, scheduled: datetime | None) -> None:

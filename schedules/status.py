@@ -13,19 +13,22 @@ from schedules.jobs import crawl_job_id, iso
 FIELDS = ["source", "configured", "enabled", "schedule", "running", "runs", "failures",
           "consecutive_failures", "failing", "last_status", "last_run_start", "last_run_end",
           "last_pages", "last_new_articles", "last_new_claims", "last_errors", "last_message",
-          "next_run", "articles", "claims"]
+          "next_run", "articles", "claims", "pending", "oldest_pending"]
 
 
 def collect(database, sources) -> list[dict]:
     """One dict per source (FIELDS), JSON-ready: times are ISO 8601 strings in UTC."""
-    from storage import queries
+    from nlp import EXTRACTOR_VERSION
+    from storage import queries, queue
 
     with database.session() as s:
         stats = queries.run_stats(s)
         totals = queries.totals_by_source(s)
         next_runs = queries.scheduled_jobs(s)
+        waiting = queue.depth_by_source(s, EXTRACTOR_VERSION)
     names = [src.name for src in sources]
     names += sorted(set(stats) - set(names))
+    names += sorted(n for n in waiting if n is not None and n not in names)
     by_name = {src.name: src for src in sources}
     rows = []
     for name in names:
@@ -53,8 +56,29 @@ def collect(database, sources) -> list[dict]:
             "next_run": iso(next_runs.get(crawl_job_id(name))),
             "articles": totals.get(name, {}).get("articles", 0),
             "claims": totals.get(name, {}).get("claims", 0),
+            # the processing queue: this source's pages waiting for a worker
+            "pending": waiting[name].pending if name in waiting else 0,
+            "oldest_pending": iso(waiting[name].oldest) if name in waiting else None,
         })
     return rows
+
+
+def queue_depth(database):
+    """The whole processing queue (storage.queue.Depth), pages of every source."""
+    from nlp import EXTRACTOR_VERSION
+    from storage import queue
+
+    with database.session() as s:
+        return queue.depth(s, EXTRACTOR_VERSION)
+
+
+def queue_line(depth, now: datetime) -> str:
+    line = f"queue: {depth.pending} page(s) pending"
+    if depth.pending:
+        oldest = depth.oldest.replace(tzinfo=now.tzinfo) if depth.oldest else None
+        line += f", {depth.leased} being processed" if depth.leased else ""
+        line += f", oldest fetched {_span((now - oldest).total_seconds())} ago" if oldest else ""
+    return line
 
 
 def daemon_holder(database) -> str | None:

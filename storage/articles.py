@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Claim, Page
-from storage.pages import mark_page, utcnow
+from storage.pages import Outcome, mark_page, utcnow
 
 CLAIM_COLUMNS = ("kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
                  "text", "sentence", "start", "end", "lang")
@@ -34,7 +34,7 @@ class ArticleRecord:
 
 @dataclass(slots=True)
 class Saved:
-    outcome: str                     # article | irrelevant | duplicate
+    outcome: Outcome                 # article | irrelevant | duplicate
     article_id: int
     new_article: bool
     claims: int                      # claims the article now has
@@ -63,9 +63,9 @@ def save(session: Session, page: Page, record: ArticleRecord, claims: list[dict]
         if owned is not None:            # the extractor now reads this page as another's text
             session.delete(owned)
             session.flush()
-        mark_page(session, page.id, "duplicate", version, other.id,
+        mark_page(session, page.id, Outcome.DUPLICATE, version, other.id,
                   detail=f"same text as article {other.id}")
-        return Saved("duplicate", other.id, False, 0)
+        return Saved(Outcome.DUPLICATE, other.id, False, 0)
 
     fields = dict(
         content_hash=record.content_hash, url=record.url, canonical_url=record.canonical_url,
@@ -84,9 +84,9 @@ def save(session: Session, page: Page, record: ArticleRecord, claims: list[dict]
             other = session.scalar(select(Article).where(Article.content_hash == record.content_hash))
             if other is None:
                 raise
-            mark_page(session, page.id, "duplicate", version, other.id,
+            mark_page(session, page.id, Outcome.DUPLICATE, version, other.id,
                       detail=f"same text as article {other.id}")
-            return Saved("duplicate", other.id, False, 0)
+            return Saved(Outcome.DUPLICATE, other.id, False, 0)
     else:
         for k, v in fields.items():
             setattr(owned, k, v)
@@ -96,8 +96,9 @@ def save(session: Session, page: Page, record: ArticleRecord, claims: list[dict]
         session.execute(Claim.__table__.insert(), [
             {**{k: c[k] for k in CLAIM_COLUMNS}, "article_id": owned.id, "extractor_version": version}
             for c in _unique_spans(kept)])
-    mark_page(session, page.id, "article" if record.relevant else "irrelevant", version, owned.id)
-    return Saved("article" if record.relevant else "irrelevant", owned.id, new, len(kept))
+    outcome = Outcome.ARTICLE if record.relevant else Outcome.IRRELEVANT
+    mark_page(session, page.id, outcome, version, owned.id)
+    return Saved(outcome, owned.id, new, len(kept))
 
 
 def _unique_spans(claims: list[dict]) -> list[dict]:
@@ -116,4 +117,4 @@ def save_not_article(session: Session, page: Page, reason: str, version: str) ->
     if owned is not None:
         session.delete(owned)
         session.flush()
-    mark_page(session, page.id, "not_article", version, None, detail=reason)
+    mark_page(session, page.id, Outcome.NOT_ARTICLE, version, None, detail=reason)

@@ -53,12 +53,16 @@ class Page(Base):
     body_size: Mapped[int] = mapped_column(Integer)
     fetched_at: Mapped[datetime] = mapped_column(DateTime)
     # What processing made of it, and with which extractor version (null: not processed yet).
-    # article | duplicate | irrelevant | not_article | error; "extracting" while a worker reads it
-    outcome: Mapped[str | None] = mapped_column(String(20))
+    # A page that version has not processed is pending: the queue (storage.queue).
+    outcome: Mapped[str | None] = mapped_column(String(20))           # storage.pages.Outcome
     outcome_detail: Mapped[str | None] = mapped_column(Text)
     processed_version: Mapped[str | None] = mapped_column(String(40), index=True)
     article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True)
+    # The worker processing it, until when, and how many workers died reading it (storage.queue).
+    lease_owner: Mapped[str | None] = mapped_column(String(64), index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Article(Base):

@@ -4,12 +4,23 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import FetchState, Page, Source
 from storage.upsert import insert_ignoring_conflicts, upsert
+
+
+class Outcome(StrEnum):
+    """What processing made of a page (pages.outcome)."""
+
+    ARTICLE = "article"              # an on-topic article, with its claims
+    IRRELEVANT = "irrelevant"        # an article, off-topic: no claims
+    DUPLICATE = "duplicate"          # the same text as an article stored from another page
+    NOT_ARTICLE = "not_article"      # no article in it (a PDF, a listing, empty)
+    ERROR = "error"                  # the extractor failed on it (or died on it twice)
 
 
 def utcnow() -> datetime:
@@ -66,48 +77,13 @@ def known_urls(session: Session, urls: list[str]) -> set[str]:
     return found
 
 
-def pending_page_ids(session: Session, version: str, source_id: int | None = None,
-                     everything: bool = False) -> list[int]:
-    """Pages processed by another extractor version (`reprocess`), or every page if asked.
-
-    Pages never processed are left to the crawl that stored them (see unprocessed_page_ids):
-    two processes never work on the same page.
-    """
-    q = select(Page.id).order_by(Page.id)
-    if not everything:
-        q = q.where(Page.processed_version.is_not(None), Page.processed_version != version)
-    if source_id is not None:
-        q = q.where(Page.source_id == source_id)
-    return list(session.scalars(q))
-
-
-EXTRACTING = "extracting"      # outcome while a worker reads the page
-
-
-def unprocessed_page_ids(session: Session, source_ids: list[int], version: str) -> list[int]:
-    """Pages of these sources stored by an earlier crawl that stopped before extracting them.
-
-    A page whose extraction started and never ended took its process down with it: it is
-    marked as an error (for this extractor version) rather than tried again.
-    """
-    from storage.models import CrawlRun
-
-    running = select(CrawlRun.id).where(CrawlRun.status == "running")
-    left = (Page.processed_version.is_(None), Page.source_id.in_(source_ids),
-            (Page.crawl_run_id.is_(None)) | Page.crawl_run_id.not_in(running))
-    session.execute(update(Page).where(*left, Page.outcome == EXTRACTING).values(
-        outcome="error", processed_version=version,
-        outcome_detail="the extraction process died reading this page"))
-    return list(session.scalars(select(Page.id).where(*left).order_by(Page.id)))
-
-
 def count_pending(session: Session, version: str) -> int:
     """Pages an older extractor version read: what `reprocess` would redo."""
     return session.scalar(select(func.count(Page.id)).where(
         Page.processed_version.is_not(None), Page.processed_version != version))
 
 
-def mark_page(session: Session, page_id: int, outcome: str, version: str,
+def mark_page(session: Session, page_id: int, outcome: Outcome, version: str,
               article_id: int | None = None, detail: str | None = None) -> None:
     session.execute(update(Page).where(Page.id == page_id).values(
         outcome=outcome, processed_version=version, article_id=article_id, outcome_detail=detail))

@@ -3,18 +3,29 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Claim, CrawlRun, Page, Source
+from storage.models import CrawlRun, Page, Source
 from storage.pages import utcnow
 
 
-# How a run can end. A failed one did not do its job (the daemon backs off); an interrupted one
-# was stopped by a signal and says nothing about the source.
-FAILED_STATUSES = ("failed", "killed", "timed_out")
-COMPLETED_STATUSES = ("ok", "interrupted", *FAILED_STATUSES)
+class RunStatus(StrEnum):
+    """crawl_runs.status. A failed run did not do its job (the daemon backs off); an interrupted
+    one was stopped by a signal and says nothing about the source."""
+
+    RUNNING = "running"
+    OK = "ok"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"                # no entry point answered, the database vanished...
+    KILLED = "killed"                # past the daemon's wall-clock limit
+    TIMED_OUT = "timed_out"          # stopped by crawl_time_limit
+
+
+FAILED_STATUSES = (RunStatus.FAILED, RunStatus.KILLED, RunStatus.TIMED_OUT)
+COMPLETED_STATUSES = (RunStatus.OK, RunStatus.INTERRUPTED, *FAILED_STATUSES)
 
 
 def consecutive_failures(statuses: Iterable[str]) -> int:
@@ -27,36 +38,43 @@ def consecutive_failures(statuses: Iterable[str]) -> int:
     for status in statuses:
         if status in FAILED_STATUSES:
             n += 1
-        elif status not in ("running", "interrupted"):
+        elif status not in (RunStatus.RUNNING, RunStatus.INTERRUPTED):
             break
     return n
 
 
 def start_run(session: Session, source: str) -> int:
-    run = CrawlRun(source=source, started_at=utcnow(), status="running", pid=os.getpid(),
+    run = CrawlRun(source=source, started_at=utcnow(), status=RunStatus.RUNNING, pid=os.getpid(),
                    error_summary={})
     session.add(run)
     session.flush()
     return run.id
 
 
-def finish_run(session: Session, run_id: int, status: str, *, pages: int, errors: int,
+def finish_run(session: Session, run_id: int, status: str, *, errors: int,
                skipped: int, error_summary: dict, message: str | None = None) -> CrawlRun:
-    """Close a run; its new (on-topic) articles and claims are counted from what its pages produced."""
-    new_articles = session.scalar(
-        select(func.count(Article.id)).join(Page, Page.id == Article.first_page_id)
-        .where(Page.crawl_run_id == run_id, Article.relevant.is_(True)))
-    new_claims = session.scalar(
-        select(func.count(Claim.id)).join(Article, Article.id == Claim.article_id)
-        .join(Page, Page.id == Article.first_page_id).where(Page.crawl_run_id == run_id))
+    """Close a run. Its pages are those stored with its id; its new articles and claims are
+    credited by the workers as they process its pages (credit), so they may still grow after
+    the run is closed when another process (the daemon's worker) processes them."""
     run = session.get(CrawlRun, run_id)
     run.ended_at = utcnow()
     run.status = status
-    run.pages, run.errors, run.skipped = pages, errors, skipped
-    run.new_articles, run.new_claims = new_articles or 0, new_claims or 0
+    run.pages, run.errors, run.skipped = stored_pages(session, run_id), errors, skipped
     run.error_summary = error_summary
     run.message = message
     return run
+
+
+def stored_pages(session: Session, run_id: int) -> int:
+    """Pages stored by a run: counted from the pages themselves, so a run stopped before it
+    could count them (killed, interrupted) is still credited with them."""
+    return session.scalar(select(func.count(Page.id)).where(Page.crawl_run_id == run_id)) or 0
+
+
+def credit(session: Session, run_id: int, articles: int, claims: int) -> None:
+    """A worker stored a new on-topic article from one of the run's pages."""
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
+        new_articles=CrawlRun.new_articles + articles, new_claims=CrawlRun.new_claims + claims))
 
 
 def pid_alive(pid: int) -> bool:
@@ -73,7 +91,7 @@ def pid_alive(pid: int) -> bool:
 def close_abandoned(session: Session, sources: list[str] | None = None, status: str = "interrupted",
                     pids_alive=pid_alive) -> int:
     """Runs left 'running' by a process that is gone (killed, machine restarted)."""
-    q = select(CrawlRun).where(CrawlRun.status == "running")
+    q = select(CrawlRun).where(CrawlRun.status == RunStatus.RUNNING)
     if sources:
         q = q.where(CrawlRun.source.in_(sources))
     n = 0
@@ -81,6 +99,7 @@ def close_abandoned(session: Session, sources: list[str] | None = None, status: 
         if pids_alive is not None and run.pid and pids_alive(run.pid):
             continue
         run.status, run.ended_at = status, run.ended_at or utcnow()
+        run.pages = max(run.pages or 0, stored_pages(session, run.id))
         run.message = run.message or "the crawling process ended without closing the run"
         n += 1
     return n
@@ -97,7 +116,7 @@ def last_runs(session: Session, source: str, n: int = 10) -> list[CrawlRun]:
 
 def set_status(session: Session, run_id: int, status: str, message: str | None = None) -> None:
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
-        status=status, ended_at=utcnow(), message=message))
+        status=status, ended_at=utcnow(), message=message, pages=stored_pages(session, run_id)))
 
 
 def record_run(session: Session, source: str, status: str, started_at, ended_at, pid: int | None,

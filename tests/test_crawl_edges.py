@@ -99,7 +99,7 @@ def test_the_time_limit_ends_a_run_as_timed_out(tmp_path):
     assert status == "timed_out" and pages < 6
 
 
-def test_a_page_that_killed_the_extraction_worker_is_given_up_not_retried(tmp_path):
+def test_a_page_that_killed_the_worker_twice_is_given_up_once_is_retried(tmp_path):
     small_site(tmp_path / "site")
     db = f"sqlite:///{tmp_path / 'cw.db'}"
     with LocalSite(tmp_path / "site") as site:
@@ -108,14 +108,17 @@ def test_a_page_that_killed_the_extraction_worker_is_given_up_not_retried(tmp_pa
         (tmp_path / "site" / "news" / "index.html").write_text(
             "".join(f'<a href="/news/{i}.html">{i}</a>' for i in range(3)))
         assert run_cli("crawl", "--sources", str(sources), "--db", db).returncode == 0
-        # What a worker that died mid-page leaves: the page marked, never finished.
+        # What workers that died mid-page leave: the page unprocessed, its attempts counted, its
+        # lease run out. Twice: given up; once (a kill, not the page's fault): processed again.
         import sqlalchemy as sa
         engine = sa.create_engine(db)
         with engine.begin() as conn:
-            conn.execute(sa.text("UPDATE pages SET outcome = 'extracting', processed_version = NULL "
-                                 "WHERE id = (SELECT MIN(id) FROM pages)"))
+            conn.execute(sa.text("UPDATE pages SET processed_version = NULL, outcome = NULL, "
+                                 "attempts = CASE WHEN id = (SELECT MIN(id) FROM pages) THEN 2 ELSE 1 END, "
+                                 "lease_owner = 'gone', lease_until = '2000-01-01 00:00:00'"))
         engine.dispose()
         again = run_cli("crawl", "--sources", str(sources), "--db", db)
     assert again.returncode == 0, again.stderr
     assert query(db, "SELECT outcome FROM pages WHERE id = (SELECT MIN(id) FROM pages)") == [("error",)]
+    assert query(db, "SELECT COUNT(*) FROM pages WHERE outcome = 'article'") == [(2,)]
     assert query(db, "SELECT COUNT(*) FROM pages WHERE processed_version IS NULL") == [(0,)]
