@@ -30,3 +30,22 @@ class BackoffDelayMiddleware:
         if delay > 0:
             await asyncio.sleep(delay)
         return None
+
+
+class IncompleteOnErrorMiddleware:
+    """Spider middleware: a callback that raised left the rest of its links unrequested, so
+    its entry point's validators must not be saved (the next run would get a 304 and miss
+    them). The error itself is still counted by the spider_error signal."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_exception(self, response, exception):
+        incomplete = getattr(self.crawler.spider, "incomplete", None)
+        if incomplete is not None:
+            incomplete.add(response.meta.get("via"))
+        return None

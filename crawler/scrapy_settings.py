@@ -35,6 +35,7 @@ def scrapy_settings(conf) -> dict:
             "crawler.middlewares.BackoffRetryMiddleware": 550,
             "crawler.middlewares.BackoffDelayMiddleware": 990,   # last before the download
         },
+        "SPIDER_MIDDLEWARES": {"crawler.middlewares.IncompleteOnErrorMiddleware": 10},
         "ITEM_PIPELINES": {"crawler.pipeline.StorePagesPipeline": 100},
         # Scrapy starts this many asyncio workers for every response's output; our pipeline is
         # synchronous and an article yields one item, so the default 100 is pure overhead.

@@ -18,12 +18,13 @@ import logging
 
 from crawler import discovery
 from crawler.context import CrawlContext
-from crawler.urls import canonical
+from crawler.urls import canonical, usable
 from storage.pages import FetchedPage, known_urls, save_validators, validators
 
 log = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
-PERMANENT_ERRORS = {"too_large", "redirect_loop", "url_too_long", "not_a_sitemap", "not_a_feed"}
+PERMANENT_ERRORS = {"too_large", "redirect_loop", "url_too_long", "not_a_sitemap", "not_a_feed",
+                    "bad_url"}
 MAX_SITEMAP_DEPTH = 3            # robots.txt -> index -> sitemap is the deepest sites go
 MAX_URL_LENGTH = 2048            # the pages.url column
 _CANONICAL_LINK = re.compile(rb"""<link\b[^>]*\brel=["']?canonical["']?[^>]*>""", re.I)
@@ -142,7 +143,7 @@ class SourceSpider(scrapy.Spider):
             return
         for url in urls:
             url = canonical(url)
-            if url in self.requested or not self._on_site(url):
+            if url in self.requested or not self._usable(url) or not self._on_site(url):
                 continue
             self.requested.add(url)
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
@@ -164,6 +165,8 @@ class SourceSpider(scrapy.Spider):
         fresh = []
         for link in links:
             url = canonical(link)
+            if not self._usable(url):
+                continue
             if any(p.search(url) for p in self.deny) or urlsplit(url).path in ("", "/"):
                 self.context.counts.skip("denied")       # a home page is not an article
                 continue
@@ -185,6 +188,15 @@ class SourceSpider(scrapy.Spider):
             self._article_requests += 1
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                                  dont_filter=True, meta={"canonical": url, "via": via})
+
+    def _usable(self, url: str) -> bool:
+        """False (counted as bad_url, for good) for a link no request can be made of."""
+        if usable(url):
+            return True
+        if url not in self.requested:       # counted once however often it is listed
+            self.requested.add(url)
+            self.context.counts.error("bad_url", url[:200])
+        return False
 
     def _on_site(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
