@@ -30,6 +30,7 @@ class Settings:
     retry_times: int = 2                  # retries of a failed request (5xx, 429, timeouts)
     retry_backoff: float = 2.0            # first retry waits this long, then doubles (capped at 60 s)
     crawl_time_limit: float = 3600.0      # wall-clock seconds a crawl may take before it is stopped
+    max_sitemaps: int = 200               # sitemaps fetched per source and run (indexes can fan out)
     log_format: str = "text"              # text | json
     log_file: str = ""                    # also log to this rotating file
 
@@ -84,7 +85,8 @@ def load(**cli) -> Settings:
     return Settings(**values)
 
 
-_POSITIVE = {"max_page_bytes", "fetch_timeout", "concurrency_per_domain", "crawl_time_limit"}
+_POSITIVE = {"max_page_bytes", "fetch_timeout", "concurrency_per_domain", "crawl_time_limit",
+             "max_sitemaps"}
 _NOT_NEGATIVE = {"download_delay", "retry_times", "retry_backoff"}
 
 

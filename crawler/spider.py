@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import StopDownload
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
@@ -26,6 +27,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 PERMANENT_ERRORS = {"too_large", "redirect_loop", "url_too_long", "not_a_sitemap", "not_a_feed",
                     "bad_url"}
 MAX_SITEMAP_DEPTH = 3            # robots.txt -> index -> sitemap is the deepest sites go
+DEFAULT_MAX_SITEMAPS = 200       # per source and run, entry points included (settings.max_sitemaps)
 MAX_URL_LENGTH = 2048            # the pages.url column
 _CANONICAL_LINK = re.compile(rb"""<link\b[^>]*\brel=["']?canonical["']?[^>]*>""", re.I)
 _HREF = re.compile(rb"""\bhref=["']([^"']+)["']""", re.I)
@@ -41,6 +43,7 @@ class SourceSpider(scrapy.Spider):
         self.allowed_domains = list(self.source.domains)
         # Entry points are listings, never articles, even when a sitemap lists them.
         self._article_requests = 0          # for max_pages
+        self._sitemap_requests = len(self.source.sitemaps)    # for COMPUTEWATCH_MAX_SITEMAPS
         self.incomplete: set[str | None] = set()   # entry points with links left for next time
         self.requested: set[str] = {canonical(u) for u in
                                     (*self.source.feeds, *self.source.sitemaps, *self.source.start_urls)}
@@ -50,6 +53,7 @@ class SourceSpider(scrapy.Spider):
 
     # --- entry points -------------------------------------------------------------------------
     async def start(self):
+        self.context.counts.stats = self.crawler.stats     # counts mirrored (crawler.context)
         for url in self.source.feeds:
             yield self._entry(url, self.parse_feed, conditional=True)
         for url in self.source.sitemaps:
@@ -141,11 +145,19 @@ class SourceSpider(scrapy.Spider):
         if depth > MAX_SITEMAP_DEPTH:
             self.context.counts.error("sitemap_too_deep", response.url)
             return
+        limit = self.settings.getint("COMPUTEWATCH_MAX_SITEMAPS", DEFAULT_MAX_SITEMAPS)
         for url in urls:
             url = canonical(url)
             if url in self.requested or not self._usable(url) or not self._on_site(url):
                 continue
             self.requested.add(url)
+            if self._sitemap_requests >= limit:     # an index fanning out without end
+                if not self.context.counts.error_kinds.get("sitemap_limit"):
+                    self.context.counts.error("sitemap_limit", url)
+                self.context.counts.skip("sitemap_limit")
+                self.incomplete.add(response.meta.get("via"))
+                continue
+            self._sitemap_requests += 1
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
                                  dont_filter=True,
                                  meta={"sitemap_depth": depth, "via": response.meta.get("via")})
@@ -228,8 +240,8 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         kind = classify(failure)
-        if kind == "robots":
-            self.context.counts.skip("robots")
+        if kind in ("robots", "offsite_redirect"):
+            self.context.counts.skip(kind)
         else:
             self.context.counts.error(kind, request.url)
             if kind not in PERMANENT_ERRORS and not kind.startswith("http_4"):
@@ -245,9 +257,13 @@ def classify(failure) -> str:
         return f"http_{exc.response.status}"
     if "robots.txt" in message:
         return "robots"
+    if "Filtered offsite request" in message:      # crawler.middlewares, before connecting
+        return "offsite_redirect"
     if "max redirections" in message:
         return "redirect_loop"
-    if "max size" in message or "maxsize" in message:
+    # Over DOWNLOAD_MAXSIZE: announced (Content-Length), streamed past it (an endless body,
+    # stopped by crawler.middlewares.BodySizeLimit) or decompressed past it (a gzip bomb).
+    if isinstance(exc, StopDownload) or "max size" in message or "MAXSIZE" in message.upper():
         return "too_large"
     if isinstance(exc, (TimeoutError, TCPTimedOutError)) or "took longer than" in message:
         return "timeout"
