@@ -157,3 +157,48 @@ def test_a_sitemap_index_fanning_out_300_per_level_is_bounded_per_run(tmp_path):
     assert (status, pages) == ("ok", 2)
     assert summary["errors"] == {"sitemap_limit": 1}
     assert summary["skipped"]["sitemap_limit"] >= 300 - 39
+
+
+# --- E. issue 11: the spider never opens a database session on the reactor thread ---------------
+WATCH = r'''
+import sys, threading, traceback
+import storage.db
+original = storage.db.Database.session
+seen = []
+
+def session(self, *args, **kwargs):
+    files = [f.filename for f in traceback.extract_stack()]
+    if threading.current_thread() is threading.main_thread() and any(
+            f.endswith(("crawler/spider.py", "crawler/known.py")) for f in files):
+        seen.append(next(f"{f.filename.rsplit('/', 1)[-1]}:{f.name}" for f in reversed(traceback.extract_stack())
+                         if f.filename.endswith(("crawler/spider.py", "crawler/known.py"))))
+    return original(self, *args, **kwargs)
+
+storage.db.Database.session = session
+from computewatch.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+print("REACTOR-THREAD-SESSIONS", sorted(set(seen)), "EXIT", code)
+'''
+
+
+def test_known_url_checks_and_validators_leave_the_reactor_thread(tmp_path):
+    import subprocess
+    import sys
+
+    from crawl_helpers import FIXTURE, ROOT, cli_env
+    from crawler.items import FetchedPage
+    import storage.pages
+
+    assert storage.pages.FetchedPage is FetchedPage       # the hand-off type lives in crawler/
+    db = f"sqlite:///{tmp_path / 'cw.db'}"
+    with LocalSite(FIXTURE) as site:
+        sources = fixture_sources(tmp_path / "s.toml", site.base_url)
+        for _ in range(2):        # the second run finds known URLs and saved validators
+            out = subprocess.run([sys.executable, "-c", WATCH, "crawl", "--sources", str(sources),
+                                  "--db", db], capture_output=True, text=True, cwd=ROOT,
+                                 env=cli_env({"COMPUTEWATCH_CRAWL_TIME_LIMIT": "60"}), timeout=300)
+            assert "REACTOR-THREAD-SESSIONS [] EXIT 0" in out.stdout, out.stdout + out.stderr
+    assert query(db, "SELECT COUNT(*) FROM fetch_state")[0][0] >= 1
