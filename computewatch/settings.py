@@ -31,6 +31,8 @@ class Settings:
     retry_backoff: float = 2.0            # first retry waits this long, then doubles (capped at 60 s)
     crawl_time_limit: float = 3600.0      # wall-clock seconds a crawl may take before it is stopped
     max_sitemaps: int = 200               # sitemaps fetched per source and run (indexes can fan out)
+    frontier: str = ""                    # redis://HOST:PORT/N: Scrapy's queue and duplicate filter
+                                          # shared in Redis by several crawler processes or hosts
     log_format: str = "text"              # text | json
     log_file: str = ""                    # also log to this rotating file
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 def scrapy_settings(conf) -> dict:
     polite = conf.download_delay > 0 or conf.autothrottle
-    return {
+    shared = {}
+    if getattr(conf, "frontier", ""):       # several processes split the work (crawler.frontier)
+        from crawler.frontier import scrapy_settings as frontier_settings
+        shared = frontier_settings(conf.frontier, ttl=conf.crawl_time_limit)
+    return shared | {
         "BOT_NAME": "computewatch",
         # asyncio under Twisted: downloader middlewares may `await` (retry backoff does).
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",

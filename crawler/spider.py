@@ -53,6 +53,7 @@ class SourceSpider(scrapy.Spider):
         self.listing = LinkExtractor(allow=self.source.allow, deny=self.source.deny)
         self.deny = [re.compile(p) for p in self.source.deny]
         self.known = None                   # crawler.known.KnownUrls, set by from_crawler
+        self.dont_filter = True             # False with a shared frontier (from_crawler)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -60,6 +61,9 @@ class SourceSpider(scrapy.Spider):
         known_cls = load_object(crawler.settings.get("COMPUTEWATCH_KNOWN_URLS",
                                                      "crawler.known.KnownUrls"))
         spider.known = build_from_crawler(known_cls, crawler)
+        # Links are de-duplicated by the spider itself (`requested`, dont_filter); with a frontier
+        # shared in Redis (crawler.frontier) by its duplicate filter, across processes.
+        spider.dont_filter = not crawler.settings.getbool("COMPUTEWATCH_SHARED_FRONTIER")
         return spider
 
     # --- entry points -------------------------------------------------------------------------
@@ -172,7 +176,7 @@ class SourceSpider(scrapy.Spider):
                 continue
             self._sitemap_requests += 1
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                                 dont_filter=True,
+                                 dont_filter=self.dont_filter,
                                  meta={"sitemap_depth": depth, "via": response.meta.get("via")})
 
     async def parse_listing(self, response):
@@ -210,7 +214,7 @@ class SourceSpider(scrapy.Spider):
                 continue
             self._article_requests += 1
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                                 dont_filter=True, meta={"canonical": url, "via": via})
+                                 dont_filter=self.dont_filter, meta={"canonical": url, "via": via})
 
     def _usable(self, url: str) -> bool:
         """False (counted as bad_url, for good) for a link no request can be made of."""
