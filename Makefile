@@ -25,11 +25,11 @@ $(VENV)/.installed: pyproject.toml uv.lock $(UV)
 demo: install
 	$(VENV)/bin/computewatch demo
 
-# Every test, with the real services (PostgreSQL) started on 127.0.0.1 and stopped afterwards.
+# Every test, with the real services (PostgreSQL, Redis) started on 127.0.0.1 and stopped afterwards.
 test: install
 	scripts/with-services.sh $(VENV)/bin/python -m pytest -q
 
-# Quick loop while developing: no PostgreSQL (its tests skip, saying so).
+# Quick loop while developing: no PostgreSQL or Redis (their tests skip, saying so).
 test-fast: install
 	$(VENV)/bin/python -m pytest -q -m "not postgres"
 

@@ -194,6 +194,13 @@ def cmd_crawl(args) -> int:
     if not chosen:
         error("no sources to crawl")
         return 2
+    if conf.frontier:            # refused in one line before any run is opened
+        from crawler.frontier import FrontierError, check
+        try:
+            check(conf.frontier)
+        except FrontierError as e:
+            error(str(e))
+            return 2
     with LiveDisplay() as display:
         results = crawl(conf, chosen, max_pages=args.max_pages, display=display,
                         process_pages=not args.fetch_only, await_workers=args.await_workers)

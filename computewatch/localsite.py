@@ -16,6 +16,7 @@ Special behaviours are declared in ``<root>/_routes.toml``, keyed by URL path (q
     file = "articles/slow.html"     # body from this file (relative to root) instead of the URL path
     ["/huge.html"]
     generate_bytes = 30000000       # filler HTML of exactly this many bytes, streamed
+    content_length = false          # no Content-Length: the body ends when the connection does
     ["/gbk-lies.html"]
     content_type = "text/html; charset=utf-8"   # the whole Content-Type header, as given
     ["/big5.html"]
@@ -189,6 +190,9 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             route = site.routes.get(unquote(url_path))
         route = route or {}
+        if "\x00" in unquote(url_path):      # no file name holds a NUL: a bad request, not a crash
+            self._error(400, head, {})
+            return
 
         delay = float(route.get("delay", 0) or 0)
         if delay > 0 and site._stopping.wait(delay):
@@ -211,7 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
         if "generate_bytes" in route:
             size = int(route["generate_bytes"])
             ctype = route.get("content_type") or self._with_charset("text/html", route)
-            self._send(status, ctype, filler_chunks(size), size, head, extra_headers)
+            length = size if route.get("content_length", True) else None
+            self._send(status, ctype, filler_chunks(size), length, head, extra_headers)
             return
 
         if "body" in route:

@@ -34,6 +34,9 @@ class Settings:
     #                                       may take them (renewed at each page; a killed worker's
     #                                       pages come back after it)
     workers: int = 1                      # processing workers the daemon runs beside its crawls
+    max_sitemaps: int = 200               # sitemaps fetched per source and run (indexes can fan out)
+    frontier: str = ""                    # redis://HOST:PORT/N: Scrapy's queue and duplicate filter
+                                          # shared in Redis by several crawler processes or hosts
     log_format: str = "text"              # text | json
     log_file: str = ""                    # also log to this rotating file
 
@@ -89,7 +92,7 @@ def load(**cli) -> Settings:
 
 
 _POSITIVE = {"max_page_bytes", "fetch_timeout", "concurrency_per_domain", "crawl_time_limit",
-             "worker_lease", "workers"}
+             "worker_lease", "workers", "max_sitemaps"}
 _NOT_NEGATIVE = {"download_delay", "retry_times", "retry_backoff"}
 
 

@@ -15,10 +15,15 @@ class CrawlCounts:
     error_kinds: Counter = field(default_factory=Counter)
     skip_kinds: Counter = field(default_factory=Counter)
     examples: dict = field(default_factory=dict)       # error kind -> a few URLs
+    # Scrapy's crawler.stats, when set: every count is mirrored there too, under
+    # computewatch/errors/<kind> and computewatch/skipped/<kind>, for Scrapy-side bookkeeping.
+    stats: object = None
 
     def error(self, kind: str, url: str) -> None:
         self.errors += 1
         self.error_kinds[kind] += 1
+        if self.stats is not None:
+            self.stats.inc_value(f"computewatch/errors/{kind}")
         self.examples.setdefault(kind, [])
         if len(self.examples[kind]) < 5:
             self.examples[kind].append(url)
@@ -26,6 +31,8 @@ class CrawlCounts:
     def skip(self, kind: str) -> None:
         self.skipped += 1
         self.skip_kinds[kind] += 1
+        if self.stats is not None:
+            self.stats.inc_value(f"computewatch/skipped/{kind}")
 
     def summary(self) -> dict:
         return {"errors": dict(self.error_kinds), "skipped": dict(self.skip_kinds),

@@ -11,13 +11,15 @@ def feed_links(body: bytes, base_url: str) -> list[str]:
     """Entry links of an RSS or Atom feed (feedparser copes with both and with broken XML)."""
     import feedparser
 
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    # Links are resolved below, not by feedparser: it blanks one it cannot resolve ("http://[::1"),
+    # which would then go uncounted.
+    parsed = feedparser.parse(body)
     links: list[str] = []
     for entry in parsed.entries:
         link = entry.get("link") or next(
             (l.get("href") for l in entry.get("links", []) if l.get("rel") in (None, "alternate")), None)
         if link:
-            link = urljoin(base_url, link.strip())
+            link = _join(base_url, link)
             if is_http(link):
                 links.append(link)
     return links
@@ -44,5 +46,15 @@ def sitemap_links(body: bytes, base_url: str) -> SitemapLinks | None:
         return None
     if sitemap.type not in ("urlset", "sitemapindex"):
         return None            # other XML or HTML: not a sitemap
-    links = [urljoin(base_url, entry["loc"].strip()) for entry in sitemap if entry.get("loc")]
+    links = [_join(base_url, entry["loc"]) for entry in sitemap if entry.get("loc")]
     return SitemapLinks(sitemap.type == "sitemapindex", [l for l in links if is_http(l)])
+
+
+def _join(base_url: str, link: str) -> str:
+    """The absolute link; one that does not parse is kept as it is, for the spider to count
+    as bad_url (urljoin raises on "http://[::1/x", which would drop every link after it)."""
+    link = link.strip()
+    try:
+        return urljoin(base_url, link)
+    except ValueError:
+        return link

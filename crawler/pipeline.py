@@ -10,7 +10,8 @@ import logging
 
 from twisted.internet import task
 
-from storage.pages import FetchedPage, store_pages
+from crawler.items import FetchedPage
+from storage.pages import store_pages
 
 log = logging.getLogger(__name__)
 BATCH = 50

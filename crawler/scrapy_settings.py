@@ -4,7 +4,11 @@ from __future__ import annotations
 
 def scrapy_settings(conf) -> dict:
     polite = conf.download_delay > 0 or conf.autothrottle
-    return {
+    shared = {}
+    if getattr(conf, "frontier", ""):       # several processes split the work (crawler.frontier)
+        from crawler.frontier import scrapy_settings as frontier_settings
+        shared = frontier_settings(conf.frontier, ttl=conf.crawl_time_limit)
+    return shared | {
         "BOT_NAME": "computewatch",
         # asyncio under Twisted: downloader middlewares may `await` (retry backoff does).
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
@@ -31,14 +35,19 @@ def scrapy_settings(conf) -> dict:
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "RETRY_BACKOFF_BASE": conf.retry_backoff,
         "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "crawler.middlewares.OffsiteBeforeConnectMiddleware": 50,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
             "crawler.middlewares.BackoffDelayMiddleware": 990,   # last before the download
         },
+        "SPIDER_MIDDLEWARES": {"crawler.middlewares.IncompleteOnErrorMiddleware": 10},
+        "EXTENSIONS": {"crawler.middlewares.BodySizeLimit": 100},
         "ITEM_PIPELINES": {"crawler.pipeline.StorePagesPipeline": 100},
         # Scrapy starts this many asyncio workers for every response's output; our pipeline is
         # synchronous and an article yields one item, so the default 100 is pure overhead.
         "CONCURRENT_ITEMS": 4,
         "DNS_TIMEOUT": min(conf.fetch_timeout, 20),
         "MEMUSAGE_ENABLED": False,
+        "COMPUTEWATCH_MAX_SITEMAPS": conf.max_sitemaps,     # read by crawler.spider
     }

@@ -1,7 +1,12 @@
 # PostgreSQL for tests and benches: `source scripts/pg.sh; pg_start; ...; pg_stop`.
-PG_PORT="${PG_PORT:-55432}"
-PG_DIR="${PG_DIR:-/tmp/computewatch-pg-$PG_PORT}"
+# Each run takes a free port (PG_PORT to choose one) and a data directory of its own (PG_DIR),
+# so two `make test` on one machine do not stop each other's server.
 PG_USER_OS="${PG_USER_OS:-cwpg}"
+
+# A TCP port free on 127.0.0.1 right now (the kernel picks it).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
 pg_bindir() {
   local d
@@ -40,8 +45,9 @@ pg_start() {
   if [ "$(id -u)" = 0 ] && ! id "$PG_USER_OS" >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER_OS"
   fi
-  pg_stop >/dev/null 2>&1 || true
-  rm -rf "$PG_DIR"; mkdir -p "$PG_DIR"
+  PG_PORT="${PG_PORT:-$(free_port)}"
+  PG_DIR="${PG_DIR:-$(mktemp -d /tmp/computewatch-pg.XXXXXX)}"
+  mkdir -p "$PG_DIR"
   [ "$(id -u)" = 0 ] && chown "$PG_USER_OS" "$PG_DIR"
   pg_as "$bin/initdb" -D "$PG_DIR/data" -U computewatch --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
@@ -51,7 +57,9 @@ pg_start() {
   echo "pg.sh: PostgreSQL on 127.0.0.1:$PG_PORT" >&2
 }
 
+# Stops only the server pg_start started (its own data directory).
 pg_stop() {
+  [ -n "${PG_DIR:-}" ] || return 0
   local bin; bin="$(pg_bindir)" || return 0
   [ -d "$PG_DIR/data" ] && pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1
   rm -rf "$PG_DIR"

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from crawler.items import FetchedPage  # noqa: F401 - the crawler's hand-off type, defined there
 from storage.models import FetchState, Page, Source
 from storage.upsert import insert_ignoring_conflicts, upsert
 
@@ -26,18 +26,6 @@ class Outcome(StrEnum):
 def utcnow() -> datetime:
     """Naive UTC: both dialects store it alike."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-@dataclass(slots=True)
-class FetchedPage:
-    """The crawler's hand-off (DESIGN.md: Page)."""
-
-    url: str                    # canonicalised URL that was requested
-    final_url: str              # after redirects
-    status: int
-    headers: dict
-    body: bytes
-    fetched_at: datetime = field(default_factory=utcnow)
 
 
 def ensure_source(session: Session, name: str, lang: str, config: dict) -> int:
