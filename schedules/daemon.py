@@ -1,10 +1,12 @@
 """`computewatch daemon`: every enabled source crawled on its schedule, until SIGTERM or SIGINT.
 
-- Jobs live in the project database (APScheduler's SQLAlchemyJobStore, table `scheduler_jobs`),
+- Jobs live in memory (APScheduler's MemoryJobStore: no job is ever unpickled from the database),
   one per enabled source, id `crawl:<name>`, on the source's interval or cron (cron in UTC), with
   coalescing, one running instance per job, a misfire grace time of one period (at least 30 s)
-  and a jitter of a tenth of the period (at most 60 s). A restarted daemon keeps the stored
-  schedule: a job that came due while no daemon ran runs once, soon after the start.
+  and a jitter of a tenth of the period (at most 60 s). Their state is kept as plain rows in
+  `schedule_state` (schedule, next run time, failure streak), written when it changes: a
+  restarted daemon rebuilds the same schedule from them and the sources file; a job that came due
+  while no daemon ran runs once, soon after the start.
 - The sources file is synchronised with the job store at start and on SIGHUP: new sources are
   added (first run a second or so after, staggered by 2 s), changed schedules replaced, removed
   or disabled sources dropped; a broken file on SIGHUP is reported and the schedule kept.
@@ -29,7 +31,7 @@ from collections import Counter
 from datetime import timedelta, timezone
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
@@ -38,7 +40,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from schedules import jobs
 from schedules.jobs import REPROCESS_JOB_ID, crawl_job_id, utcnow
-from storage.db import SCHEDULER_JOBS as JOB_TABLE
 
 log = logging.getLogger("computewatch.daemon")
 
@@ -174,14 +175,14 @@ class Daemon:
         enabled = [src for src in sources if src.enabled]
         workers = min(len(enabled), MAX_PARALLEL_CRAWLS) + 1          # + the reprocess job
         self.scheduler = _Scheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.database.engine, tablename=JOB_TABLE)},
+            jobstores={"default": MemoryJobStore()},
             executors={"default": _Executor(workers, self.rt)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
             timezone=timezone.utc)
         self.rt.scheduler = self.scheduler
         jobs.install(self.rt)
         self.scheduler.start(paused=True)
-        counts = self.sync(sources)
+        counts = self.sync(sources, jobs.load_state(self.database))
         reprocess = self.check_reprocess()
         self.scheduler.resume()
         from storage.db import describe
@@ -239,17 +240,23 @@ class Daemon:
             while rt.active() and time.monotonic() < end:
                 time.sleep(0.1)
         try:
+            jobs.save_state(rt)                          # the next start resumes from here
+        except Exception as e:
+            log.warning("schedule not stored", extra={"fields": {"error": str(e).splitlines()[0]}})
+        try:
             self.scheduler.shutdown(wait=False)
         except Exception:                                # already down: nothing to do
             pass
         log.info("daemon stopped", extra={"fields": {"pid": os.getpid(), "left_running": rt.active()}})
 
     # --- the schedule --------------------------------------------------------------------------
-    def sync(self, sources) -> dict:
-        """Make the stored crawl jobs match `sources`; counts of what changed."""
+    def sync(self, sources, stored: dict | None = None) -> dict:
+        """Make the crawl jobs match `sources`; counts of what changed. `stored` (at start: the
+        schedule_state rows) gives the schedule a job had before the restart."""
         rt, sch = self.rt, self.scheduler
         now = utcnow()
         desired = [src for src in sources if src.enabled]
+        stored = stored or {}
         counts = Counter(added=0, changed=0, removed=0, kept=0, overdue=0)
         with rt.jobs_lock:
             existing = {j.id: j for j in sch.get_jobs() if j.id.startswith("crawl:")}
@@ -257,6 +264,8 @@ class Daemon:
             for job_id in sorted(set(existing) - wanted):
                 sch.remove_job(job_id)
                 counts["removed"] += 1
+            gone = sorted(name for name in stored if crawl_job_id(name) not in wanted)
+            counts["removed"] += len(gone)
             slot = 0
             for src in desired:
                 job_id = crawl_job_id(src.name)
@@ -267,6 +276,22 @@ class Daemon:
                 options = dict(func=jobs.crawl, args=(src.name,), name=src.name,
                                misfire_grace_time=misfire_grace(period), coalesce=True,
                                max_instances=1)
+                if job is None and src.name in stored:
+                    # A restart: the stored schedule, its next run on the grid it had.
+                    schedule, next_run, _ = stored[src.name]
+                    trigger = make_trigger(src, next_run)
+                    if jobs.schedule_text(trigger) != schedule:
+                        sch.add_job(trigger=trigger, id=job_id,
+                                    next_run_time=trigger.get_next_fire_time(None, now), **options)
+                        counts["changed"] += 1
+                        continue
+                    if next_run is None or next_run < now - timedelta(seconds=1):
+                        next_run = soon                      # came due while no daemon ran
+                        counts["overdue"] += 1
+                        slot += 1
+                    sch.add_job(trigger=trigger, id=job_id, next_run_time=next_run, **options)
+                    counts["kept"] += 1
+                    continue
                 if job is None:
                     sch.add_job(trigger=make_trigger(src, soon), id=job_id, next_run_time=soon,
                                 replace_existing=True, **options)
@@ -282,11 +307,16 @@ class Daemon:
                 changes = dict(options)
                 if not running and (job.next_run_time is None
                                     or job.next_run_time < now - timedelta(seconds=1)):
-                    changes["next_run_time"] = soon          # came due while no daemon ran
+                    changes["next_run_time"] = soon          # left paused: run it again
                     counts["overdue"] += 1
                     slot += 1
                 sch.modify_job(job_id, **changes)
                 counts["kept"] += 1
+        try:
+            jobs.forget_state(rt, gone + [j.removeprefix("crawl:") for j in set(existing) - wanted])
+            jobs.save_state(rt)
+        except Exception as e:          # the database is away: mend() stores it later
+            log.warning("schedule not stored", extra={"fields": {"error": str(e).splitlines()[0]}})
         return dict(counts)
 
     def check_reprocess(self) -> int:
@@ -335,8 +365,12 @@ class Daemon:
                 for job in stranded:
                     self.scheduler.modify_job(job.id, next_run_time=now + timedelta(seconds=FIRST_RUN_DELAY))
                     log.warning("stranded job resumed", extra={"fields": {"job": job.id}})
-            except Exception as e:                       # the database is away: next time
+            except Exception as e:
                 log.warning("housekeeping failed", extra={"fields": {"error": str(e).splitlines()[0]}})
+        try:
+            jobs.save_state(self.rt)                     # what a failed save left behind
+        except Exception as e:                           # the database is away: next time
+            log.warning("housekeeping failed", extra={"fields": {"error": str(e).splitlines()[0]}})
 
 
 def _drain(rsock) -> list[int]:

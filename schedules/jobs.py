@@ -1,13 +1,13 @@
 """The daemon's jobs: each run is a child process, watched, recorded and logged.
 
-The job functions (`crawl`, `reprocess`) are module-level so APScheduler's SQLAlchemyJobStore
-stores them as references ("schedules.jobs:crawl") with plain arguments (the source's name):
-everything else — settings, database, the scheduler itself — they find in the `Runtime` the
-running daemon installed here. A job stored by one daemon is therefore run by the next one with
-that daemon's settings.
+The jobs live in memory (APScheduler's MemoryJobStore): nothing is ever unpickled from the
+database. What must outlive the daemon — each source's schedule, next run time and failure
+streak — is kept as plain rows in `schedule_state` (`save_state`), from which the next daemon
+rebuilds its jobs together with the sources file. The job functions (`crawl`, `reprocess`) find
+settings, database and scheduler in the `Runtime` the running daemon installed here.
 
 One crawl run:
-1. the job pauses itself in the store (next_run_time = None) so that a crawl longer than its
+1. the job pauses itself (next_run_time = None, stored too) so that a crawl longer than its
    interval is not started again, nor reported as skipped, while it runs;
 2. `python -m computewatch crawl --source NAME` runs in its own session (process group), its
    output captured (logged at DEBUG), with a wall-clock limit: past it, SIGTERM (Scrapy's graceful
@@ -133,6 +133,7 @@ class Runtime:
     gate: Gate = field(default_factory=Gate)
     scheduled: dict = field(default_factory=dict)        # job id -> run time it was submitted for
     running: dict = field(default_factory=dict)          # job id -> child Popen (None: starting)
+    saved: dict = field(default_factory=dict)            # source -> schedule_state row as stored
     _count_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -279,6 +280,7 @@ def _run_crawl(rt: Runtime, source: str, job_id: str, scheduled: datetime | None
             rt.scheduler.modify_job(job_id, next_run_time=None)
         except JobLookupError:
             return                                      # removed (SIGHUP) since it was due
+    _save_quietly(rt, [job_id])
 
     def spawned(proc):
         with rt._count_lock:
@@ -396,7 +398,89 @@ def _reschedule(rt: Runtime, source: str, job_id: str, status: str, failures: in
             rt.scheduler.modify_job(job_id, next_run_time=next_run)
         except JobLookupError:
             return None
-        return next_run
+    try:
+        save_state(rt, [job_id], {source: failures})
+    except Exception as e:          # the database is away: Daemon.mend() saves it later
+        log.warning("schedule not stored", extra={"fields": {"source": source,
+                                                             "error": str(e).splitlines()[0]}})
+    return next_run
+
+
+# --- the schedule as plain rows (schedule_state) --------------------------------------------------
+
+def schedule_text(trigger) -> str:
+    """What makes two schedules the same, as stored: 'interval 3600.0', 'cron cron[...]'."""
+    length = getattr(trigger, "interval_length", None)
+    if length:
+        return f"interval {float(length)}"
+    return f"cron {trigger}"
+
+
+def _naive(dt: datetime | None) -> datetime | None:
+    return dt.astimezone(timezone.utc).replace(tzinfo=None) if dt is not None else None
+
+
+def save_state(rt: Runtime, job_ids=None, failures: dict | None = None) -> int:
+    """Store the crawl jobs' schedules (those of `job_ids`, else all) in schedule_state; only rows
+    that changed are written. Raises when the database is away (the caller's saves retry)."""
+    from storage.models import ScheduleState
+
+    failures = failures or {}
+    with rt.jobs_lock:
+        rows = {j.args[0]: (schedule_text(j.trigger), _naive(j.next_run_time))
+                for j in rt.scheduler.get_jobs()
+                if j.id.startswith("crawl:") and (job_ids is None or j.id in job_ids)}
+    changed = {name: row for name, row in rows.items()
+               if rt.saved.get(name) != row or name in failures}
+    if not changed:
+        return 0
+    now = _naive(utcnow())
+    with rt.database.session(write=True) as s:
+        for name, (schedule, next_run) in changed.items():
+            row = s.get(ScheduleState, name)
+            if row is None:
+                row = ScheduleState(source=name, consecutive_failures=0)
+                s.add(row)
+            row.schedule, row.next_run_time, row.updated_at = schedule, next_run, now
+            if name in failures:
+                row.consecutive_failures = failures[name]
+    rt.saved.update(changed)
+    return len(changed)
+
+
+def _save_quietly(rt: Runtime, job_ids=None) -> None:
+    try:
+        save_state(rt, job_ids)
+    except Exception as e:          # the database is away: Daemon.mend() saves it later
+        log.warning("schedule not stored", extra={"fields": {"jobs": job_ids or "all",
+                                                             "error": str(e).splitlines()[0]}})
+
+
+def load_state(database) -> dict:
+    """source -> (schedule text, next run time aware UTC or None, consecutive failures)."""
+    from sqlalchemy import select
+
+    from storage.models import ScheduleState
+
+    with database.session() as s:
+        return {r.source: (r.schedule, r.next_run_time.replace(tzinfo=timezone.utc)
+                           if r.next_run_time else None, r.consecutive_failures)
+                for r in s.scalars(select(ScheduleState))}
+
+
+def forget_state(rt: Runtime, sources) -> None:
+    """Drop the rows of sources no longer scheduled (removed or disabled)."""
+    from sqlalchemy import delete
+
+    from storage.models import ScheduleState
+
+    sources = list(sources)
+    if not sources:
+        return
+    with rt.database.session(write=True) as s:
+        s.execute(delete(ScheduleState).where(ScheduleState.source.in_(sources)))
+    for name in sources:
+        rt.saved.pop(name, None)
 
 
 def trigger_period(trigger, now: datetime) -> float:
