@@ -83,3 +83,130 @@ def test_a_pickled_job_in_the_database_is_never_run(tmp_path, db_url, daemons):
     st = run_cli("status", "--format", "json", "--sources", str(sources), "--db", db_url)
     assert st.returncode == 0 and not marker.exists()
     assert "Traceback" not in d.text() + d2.text()
+
+
+# --- item 13: disk full, read-only, locked: one line, exit 2, the run failed, data intact ----------
+
+def big_site(root: Path, n: int = 60) -> Path:
+    """n article pages of ~12 KB of incompressible text each behind one listing page."""
+    (root / "news").mkdir(parents=True)
+    (root / "list").mkdir()
+    rnd = __import__("random").Random(13)
+    for i in range(n):
+        words = " ".join(f"{rnd.getrandbits(40):010x}" for _ in range(1100))
+        (root / "news" / f"p{i}.html").write_text(
+            f"<html><head><title>Story {i}</title></head><body><article><h1>Story {i}</h1>"
+            f"<p>Meta will spend ${i + 1} billion on AI data centers this year.</p><p>{words}</p>"
+            "</article></body></html>", "utf-8")
+    links = "".join(f'<li><a href="/news/p{i}.html">p{i}</a></li>' for i in range(n))
+    (root / "list" / "index.html").write_text(f"<html><body><ul>{links}</ul></body></html>", "utf-8")
+    return root
+
+
+def _one_line_error(stderr: str, db_path: str, *words: str) -> str:
+    errors = [ln for ln in stderr.splitlines() if ln.startswith("computewatch: error: ")]
+    assert len(errors) == 1, stderr[-3000:]
+    line = errors[0]
+    assert db_path in line and all(w in line for w in words), line
+    # (the extraction worker, another process, may log its own traceback: processing.py)
+    return line
+
+
+def _intact(db: str) -> None:
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+    assert query(db, "SELECT COUNT(*) - COUNT(DISTINCT url) FROM pages") == [(0,)]
+
+
+def _crawl(db: str, sources: Path, preexec=None, env=None, timeout: float = 240):
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "computewatch", "crawl",
+                           "--sources", str(sources), "--db", db], capture_output=True, text=True,
+                          env=cli_env(env), cwd=ROOT, timeout=timeout, preexec_fn=preexec)
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A 1 MB tmpfs of our own (root only: skipped elsewhere), unmounted afterwards."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root)")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+@pytest.mark.parametrize("how", ["file_size_limit", "tmpfs"])
+def test_disk_full_mid_crawl_fails_the_run_in_one_line(tmp_path, how, request):
+    import resource
+
+    where = request.getfixturevalue("tmpfs") if how == "tmpfs" else tmp_path
+    path = where / "cw.db"
+    db = f"sqlite:///{path}"
+    assert run_cli("db", "upgrade", "--db", db).returncode == 0
+    preexec = None
+    if how == "file_size_limit":
+        # No file of the crawl may grow past the database's size + 150 KB (~15 pages): SQLite's
+        # writes fail as on a full disk (SIGXFSZ ignored so write() returns EFBIG).
+        limit = path.stat().st_size + 150_000
+
+        def preexec():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    n = 60 if how == "file_size_limit" else 200          # 200 pages do not fit in 1 MB
+    with LocalSite(big_site(tmp_path / "site", n)) as site:
+        sources = write_sources(tmp_path / "s.toml", listing_source("big", site.base_url, "1h"))
+        result = _crawl(db, sources, preexec=preexec)
+    assert result.returncode == 2, result.stderr[-3000:]
+    line = _one_line_error(result.stderr, str(path), "disk")
+    runs = query(db, "SELECT status, message FROM crawl_runs")
+    if "could not be closed" in line:       # not even that write fitted: the next run closes it
+        assert [r[0] for r in runs] == ["running"], runs
+    else:
+        assert [r[0] for r in runs] == ["failed"] and "disk" in runs[0][1], runs
+    _intact(db)
+    stored = query(db, "SELECT COUNT(*) FROM pages")[0][0]
+    assert 0 < stored < n, stored                  # what was written before the fault is kept
+
+
+def test_a_read_only_database_is_one_line_and_exit_2(tmp_path, tmpfs):
+    path = tmpfs / "cw.db"
+    db = f"sqlite:///{path}"
+    assert run_cli("db", "upgrade", "--db", db).returncode == 0
+    before = query(db, "SELECT COUNT(*) FROM entities")
+    assert subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)]).returncode == 0
+    sources = write_sources(tmp_path / "s.toml", listing_source("x", DEAD, "1h"))
+    result = _crawl(db, sources)
+    assert result.returncode == 2, result.stderr
+    _one_line_error(result.stderr, str(path))
+    assert "Traceback" not in result.stderr
+    subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
+    _intact(db)
+    assert query(db, "SELECT COUNT(*) FROM entities") == before
+
+
+def test_a_lock_held_at_start_is_one_line_and_exit_2(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "cw.db"
+    db = f"sqlite:///{path}"
+    assert run_cli("db", "upgrade", "--db", db).returncode == 0
+    sources = write_sources(tmp_path / "s.toml", listing_source("x", DEAD, "1h"))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        env = {"COMPUTEWATCH_DB_BUSY_TIMEOUT": "1"}
+        t0 = time.monotonic()
+        result = _crawl(db, sources, env=env)
+        assert result.returncode == 2, result.stderr
+        _one_line_error(result.stderr, str(path), "lock")
+        assert "Traceback" not in result.stderr and time.monotonic() - t0 < 60
+        daemon = subprocess.run([COMPUTEWATCH, "daemon", "--sources", str(sources), "--db", db],
+                                capture_output=True, text=True, env=cli_env(env), timeout=120)
+        assert daemon.returncode == 2, daemon.stderr
+        _one_line_error(daemon.stderr, str(path), "lock")
+        assert "Traceback" not in daemon.stderr
+    finally:
+        holder.rollback()
+        holder.close()
+    _intact(db)
+    assert query(db, "SELECT COUNT(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
