@@ -22,6 +22,9 @@ def error(msg: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from schedules import lifeline
+
+    lifeline.watch()               # a crawl the daemon started dies with it
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

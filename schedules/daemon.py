@@ -11,7 +11,10 @@
   added (first run a second or so after, staggered by 2 s), changed schedules replaced, removed
   or disabled sources dropped; a broken file on SIGHUP is reported and the schedule kept.
 - If stored pages were read by another extractor version, a one-shot `reprocess` job runs (alone).
-- Each run is a child process (schedules.jobs): a crash, a hang or a dead site stays in it.
+- Each run is a child process (schedules.jobs): a crash, a hang or a dead site stays in it. The
+  children watch a pipe the daemon holds (schedules.lifeline): if the daemon is killed, even
+  with SIGKILL, they stop (and their process group is killed 30 s later); a new daemon does not
+  start a crawl of a source whose earlier crawl process still runs.
 - SIGTERM/SIGINT: no new runs; running crawls get SIGTERM (Scrapy's graceful shutdown: requests
   in flight finish, the extraction worker finishes its page, the run is closed as interrupted)
   and `fetch_timeout + 30` seconds to exit (then SIGKILL); the jobs' next times are stored; exit 0.
@@ -149,6 +152,10 @@ class Daemon:
         # runs inside a signal handler, so no lock can be re-entered there.
         old_fd = signal.set_wakeup_fd(wsock.fileno(), warn_on_full_buffer=False)
         old_handlers = {sig: signal.signal(sig, lambda *_: None) for sig in (*_STOP_SIGNALS, signal.SIGHUP)}
+        from schedules import lifeline
+
+        # Held until this process ends, however it ends: the children stop when it closes.
+        self.rt.lifeline, lifeline_w = lifeline.open_pipe()
         try:
             try:
                 self._start(sources)
@@ -166,6 +173,8 @@ class Daemon:
             rsock.close()
             wsock.close()
             jobs.install(None)
+            os.close(lifeline_w)
+            os.close(self.rt.lifeline)
 
     def _start(self, sources) -> None:
         from storage import runs

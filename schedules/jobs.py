@@ -134,6 +134,7 @@ class Runtime:
     scheduled: dict = field(default_factory=dict)        # job id -> run time it was submitted for
     running: dict = field(default_factory=dict)          # job id -> child Popen (None: starting)
     saved: dict = field(default_factory=dict)            # source -> schedule_state row as stored
+    lifeline: int | None = None                          # read end of the pipe children watch
     _count_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -153,7 +154,15 @@ class Runtime:
             env["COMPUTEWATCH_SOURCES"] = os.path.abspath(os.path.expanduser(self.conf.sources))
         env["COMPUTEWATCH_LOG_FORMAT"] = self.conf.log_format
         env.setdefault("PYTHONIOENCODING", "utf-8")
+        if self.lifeline is not None:
+            from schedules.lifeline import ENV
+
+            env[ENV] = str(self.lifeline)
         return env
+
+    @property
+    def pass_fds(self) -> tuple:
+        return (self.lifeline,) if self.lifeline is not None else ()
 
     def begin(self, job_id: str) -> bool:
         with self._count_lock:
@@ -191,14 +200,16 @@ class ChildResult:
 
 
 def supervise(cmd: list[str], env: dict, time_limit: float | None, grace: float,
-              stopping: threading.Event, killing: threading.Event, on_spawn=None) -> ChildResult:
+              stopping: threading.Event, killing: threading.Event, on_spawn=None,
+              pass_fds: tuple = ()) -> ChildResult:
     """Run `cmd` in its own process group until it exits; stop it at `time_limit` seconds or when
     `stopping` is set (SIGTERM, then SIGKILL to its group `grace` seconds later, or at once when
     `killing` is set)."""
     with tempfile.TemporaryFile() as out:
         started, t0 = utcnow(), time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True, close_fds=True)
+                                env=env, start_new_session=True, close_fds=True,
+                                pass_fds=pass_fds)
         if on_spawn:
             on_spawn(proc)
         reason, term_at, killed = None, None, False
@@ -290,8 +301,11 @@ def _run_crawl(rt: Runtime, source: str, job_id: str, scheduled: datetime | None
         _reschedule(rt, source, job_id, "interrupted", 0)
         return
     try:
+        if _previous_still_running(rt, source):
+            _reschedule(rt, source, job_id, "interrupted", 0)
+            return
         result = supervise(crawl_command(source), rt.child_env(), rt.time_limit, rt.stop_grace,
-                           rt.stopping, rt.killing, on_spawn=spawned)
+                           rt.stopping, rt.killing, on_spawn=spawned, pass_fds=rt.pass_fds)
     except OSError as e:                                # could not even start it
         now = utcnow()
         result = ChildResult(0, -1, now, now, 0.0, output=f"cannot start the crawl: {e}")
@@ -325,6 +339,39 @@ def _run_crawl(rt: Runtime, source: str, job_id: str, scheduled: datetime | None
     if run["message"] and run["status"] != "ok":
         fields["message"] = run["message"]
     log.info("run", extra={"fields": fields})
+
+
+def crawl_alive(pid: int) -> bool:
+    """Whether `pid` is a live computewatch process (not a recycled pid of something else)."""
+    from storage.runs import pid_alive
+
+    if not pid or not pid_alive(pid):
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"computewatch" in f.read()
+    except FileNotFoundError:
+        return False
+    except OSError:               # no /proc: trust the pid
+        return True
+
+
+def _previous_still_running(rt: Runtime, source: str) -> bool:
+    """A crawl of `source` that no job of ours started (a killed daemon's child in its grace, a
+    hand-started `crawl`) still runs: do not start a second one beside it."""
+    from storage import runs
+
+    try:
+        with rt.database.session() as s:
+            others = [r.pid for r in runs.last_runs(s, source, 5)
+                      if r.status == "running" and r.pid and r.pid != os.getpid()]
+    except Exception:             # the database is away: the crawl will say so itself
+        return False
+    alive = [pid for pid in others if crawl_alive(pid)]
+    if alive:
+        log.warning("crawl not started: an earlier crawl of the source still runs",
+                    extra={"fields": {"source": source, "pid": alive[0]}})
+    return bool(alive)
 
 
 def _record(rt: Runtime, source: str, result: ChildResult) -> dict:
@@ -515,7 +562,7 @@ def reprocess() -> None:
 
         cmd = [sys.executable, "-m", "computewatch", "reprocess", "--log-file", os.devnull]
         result = supervise(cmd, rt.child_env(), None, rt.stop_grace, rt.stopping, rt.killing,
-                           on_spawn=spawned)
+                           on_spawn=spawned, pass_fds=rt.pass_fds)
         _relay(result, REPROCESS_JOB_ID)
         m = re.search(r"reprocessed (\d+) page", result.output)
         status = ("interrupted" if result.stop_reason else "ok" if result.exit_code == 0

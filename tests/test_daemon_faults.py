@@ -210,3 +210,78 @@ def test_a_lock_held_at_start_is_one_line_and_exit_2(tmp_path):
         holder.close()
     _intact(db)
     assert query(db, "SELECT COUNT(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
+
+
+# --- item 12: children die with the daemon; a live old crawl is not doubled ------------------------
+
+def _group(pgid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                out.append(int(entry))
+    return out
+
+
+def test_crawl_children_die_when_the_daemon_is_killed(tmp_path, daemons):
+    # a2 answers after 300 s: the crawl hangs in it, far past the test.
+    site_dir = write_site(tmp_path / "site", [1, 2, 3], routes='["/news/a2.html"]\ndelay = 300.0\n')
+    db = f"sqlite:///{tmp_path / 'cw.db'}"
+    with LocalSite(site_dir) as site:
+        sources = write_sources(tmp_path / "s.toml", listing_source("daily", site.base_url, "1h"))
+        d = daemons(tmp_path, sources, db, env={"COMPUTEWATCH_FETCH_TIMEOUT": "400"})
+        rows = wait_for(lambda: [r for r in run_rows(db, "daily") if r[1] == "running"]
+                        if (tmp_path / "cw.db").exists() else None, 60, "the crawl to start")
+        child = rows[0][5]
+        wait_for(lambda: len(_group(child)) >= 2, 60, "the extraction worker")   # crawl + worker
+        members = _group(child)
+        t0 = time.monotonic()
+        d.proc.kill()                                    # SIGKILL: no handler runs
+        d.proc.wait(10)
+        wait_for(lambda: not any(alive(p) and p in _group(child) for p in members), 60,
+                 f"the crawl's process group {members} to die")
+        took = time.monotonic() - t0
+        assert took < 45, took
+
+        # A new daemon closes the dead crawl's run and crawls again.
+        d2 = daemons(tmp_path, sources, db, name="again", env={"COMPUTEWATCH_FETCH_TIMEOUT": "2"})
+        assert d2.events("daemon started")[0]["abandoned_runs_closed"] in (0, 1)
+        wait_for(lambda: d2.runs("daily"), 90, "a run of the new daemon")
+        code, _ = d2.stop()
+        assert code == 0, d2.text()
+    statuses = [r[1] for r in run_rows(db, "daily")]
+    assert "running" not in statuses and len(statuses) == 2, statuses
+
+
+def test_a_new_daemon_does_not_double_a_crawl_that_still_runs(tmp_path, daemons):
+    db = f"sqlite:///{tmp_path / 'cw.db'}"
+    assert run_cli("db", "upgrade", "--db", db).returncode == 0
+    # An earlier crawl of the source, still running (its daemon was killed a moment ago).
+    old = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-c",
+                            "import time; time.sleep(120)", "computewatch", "crawl"])
+    try:
+        engine = sa.create_engine(db)
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO crawl_runs (source, started_at, status, pages, "
+                                 "new_articles, new_claims, errors, skipped, error_summary, pid) "
+                                 "VALUES ('x', CURRENT_TIMESTAMP, 'running', 0, 0, 0, 0, 0, '{}', :p)"),
+                         {"p": old.pid})
+        engine.dispose()
+        sources = write_sources(tmp_path / "s.toml", listing_source("x", DEAD, "2s"))
+        d = daemons(tmp_path, sources, db)
+        assert d.events("daemon started")[0]["abandoned_runs_closed"] == 0
+        wait_for(lambda: len(d.events("crawl not started: an earlier crawl of the source still runs")) >= 2,
+                 30, "two refusals")
+        assert [r[1] for r in run_rows(db, "x")] == ["running"] and not d.runs("x")
+        old.kill()
+        old.wait()
+        wait_for(lambda: d.runs("x"), 60, "a run once the old crawl is gone")
+        code, _ = d.stop()
+        assert code == 0, d.text()
+    finally:
+        old.kill()
