@@ -114,6 +114,36 @@ class _Scheduler(BackgroundScheduler):
         return super()._process_jobs()
 
 
+def check_sources_file(path: str | None) -> None:
+    """Refuse a sources file that is not a regular file: opening a FIFO blocks until someone
+    writes to it (the daemon would hang on SIGHUP, deaf to SIGTERM), a device never ends."""
+    import stat
+
+    from crawler.sources import SourcesError
+
+    if not path:
+        return
+    try:
+        mode = os.stat(os.path.expanduser(path)).st_mode
+    except OSError:
+        return                                  # missing or unreadable: the loader names it
+    if not stat.S_ISREG(mode):
+        raise SourcesError(f"{path}: not a regular file; the sources file must be one")
+
+
+def schedulable(src, now) -> str | None:
+    """Why `src` cannot be scheduled (its trigger cannot be built, or never fires), or None."""
+    try:
+        trigger = make_trigger(src, now)
+        first = trigger.get_next_fire_time(None, now)
+        jobs.trigger_period(trigger, now)
+    except (ArithmeticError, ValueError, TypeError) as e:     # OverflowError: a huge interval
+        return f"its schedule cannot be built ({type(e).__name__}: {e})"
+    if first is None:
+        return "its schedule never fires (no date matches the cron expression)"
+    return None
+
+
 def run(conf) -> int:
     """Run the daemon until stopped; the exit code. Raises SourcesError, DatabaseError (and its
     lock.AlreadyRunning) when it cannot start."""
@@ -122,6 +152,7 @@ def run(conf) -> int:
     from schedules.lock import DaemonLock
     from storage.db import open_database
 
+    check_sources_file(conf.sources)
     sources = sources_mod.load(conf.sources or None)
     if not any(s.enabled for s in sources):
         raise SourcesError(f"{conf.sources or 'the shipped sources'}: no enabled source: nothing to schedule")
@@ -264,7 +295,14 @@ class Daemon:
         schedule_state rows) gives the schedule a job had before the restart."""
         rt, sch = self.rt, self.scheduler
         now = utcnow()
-        desired = [src for src in sources if src.enabled]
+        desired = []
+        for src in sources:
+            problem = schedulable(src, now) if src.enabled else "disabled"
+            if problem is None:
+                desired.append(src)
+            elif problem != "disabled":         # reported and skipped: the others go on
+                log.error("source not scheduled", extra={"fields": {
+                    "source": src.name, "schedule": _schedule_of(src), "reason": problem}})
         stored = stored or {}
         counts = Counter(added=0, changed=0, removed=0, kept=0, overdue=0)
         with rt.jobs_lock:
@@ -354,6 +392,7 @@ class Daemon:
         from crawler.sources import SourcesError
 
         try:
+            check_sources_file(self.conf.sources)
             sources = sources_mod.load(self.conf.sources or None)
         except SourcesError as e:
             log.error("reload failed: the schedule is unchanged", extra={"fields": {"error": str(e)}})
@@ -380,6 +419,13 @@ class Daemon:
             jobs.save_state(self.rt)                     # what a failed save left behind
         except Exception as e:                           # the database is away: next time
             log.warning("housekeeping failed", extra={"fields": {"error": str(e).splitlines()[0]}})
+
+
+def _schedule_of(src) -> str:
+    try:
+        return src.schedule_text()
+    except Exception:                           # a value too odd even to print
+        return repr(src.cron or src.interval)
 
 
 def _drain(rsock) -> list[int]:

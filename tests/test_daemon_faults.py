@@ -285,3 +285,63 @@ def test_a_new_daemon_does_not_double_a_crawl_that_still_runs(tmp_path, daemons)
         assert code == 0, d.text()
     finally:
         old.kill()
+
+
+# --- item 14: schedules that cannot be built or never fire; a FIFO as the sources file -------------
+
+def test_a_source_whose_schedule_cannot_be_built_or_never_fires_is_skipped(tmp_path, caplog):
+    import dataclasses
+    import logging
+    from datetime import timezone
+
+    from apscheduler.jobstores.memory import MemoryJobStore
+
+    from computewatch import settings
+    from crawler.sources import load
+    from schedules.daemon import Daemon, _Executor, _Scheduler
+    from storage.db import open_database
+
+    db = f"sqlite:///{tmp_path / 'cw.db'}"
+    database = open_database(db)
+    daemon = Daemon(settings.load(db=db), database, lock=None)
+    sch = _Scheduler(jobstores={"default": MemoryJobStore()},
+                     executors={"default": _Executor(2, daemon.rt)}, timezone=timezone.utc)
+    daemon.scheduler = daemon.rt.scheduler = sch
+    sch.start(paused=True)
+    ok, huge, never = load(write_sources(tmp_path / "s.toml", listing_source("ok", DEAD, "1h"),
+                                         listing_source("huge", DEAD, "1h"),
+                                         listing_source("never", DEAD, "1h")))
+    # What the loader may let through (crawler/sources.py refuses them, but the daemon must not
+    # rely on it): 99999999999999999999 days, and 31 February.
+    huge = dataclasses.replace(huge, interval=99999999999999999999 * 86400.0)
+    never = dataclasses.replace(never, interval=None, cron="0 0 31 2 *")
+    with caplog.at_level(logging.ERROR, logger="computewatch.daemon"):
+        counts = daemon.sync([ok, huge, never])
+    assert counts["added"] == 1 and [j.id for j in sch.get_jobs()] == ["crawl:ok"]
+    skipped = {r.fields["source"]: r.fields["reason"] for r in caplog.records
+               if r.getMessage() == "source not scheduled"}
+    assert set(skipped) == {"huge", "never"}
+    assert "cannot be built" in skipped["huge"] and "never fires" in skipped["never"]
+    sch.shutdown(wait=False)
+    database.dispose()
+
+
+def test_a_fifo_as_the_sources_file_never_hangs_the_daemon(tmp_path, daemons):
+    db = f"sqlite:///{tmp_path / 'cw.db'}"
+    sources = write_sources(tmp_path / "s.toml", listing_source("x", DEAD, "1h"))
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    refused = subprocess.run([COMPUTEWATCH, "daemon", "--sources", str(fifo), "--db", db],
+                             capture_output=True, text=True, env=cli_env(), timeout=60)
+    assert refused.returncode == 2 and "not a regular file" in refused.stderr, refused.stderr
+    assert refused.stderr.count("\n") == 1 and time.monotonic() - t0 < 30
+
+    d = daemons(tmp_path, sources, db)
+    sources.unlink()
+    os.mkfifo(sources)                      # the file becomes a FIFO under the running daemon
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: d.events("reload failed: the schedule is unchanged"), 20, "the refused reload")
+    assert "not a regular file" in d.events("reload failed: the schedule is unchanged")[0]["error"]
+    code, took = d.stop(timeout=30)
+    assert code == 0 and took < 15, d.text()
