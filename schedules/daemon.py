@@ -47,7 +47,9 @@ from schedules.jobs import REPROCESS_JOB_ID, crawl_job_id, utcnow
 log = logging.getLogger("computewatch.daemon")
 
 MAX_PARALLEL_CRAWLS = 4       # job threads: min(sources, this) + 1 for reprocess = runs at once
-HOUSEKEEPING_SECONDS = 30.0   # how often the lock is verified and stranded jobs are mended
+HOUSEKEEPING_SECONDS = 30.0   # how often stranded jobs are mended and the schedule stored
+LOCK_CHECK_SECONDS = 5.0      # how often the lock is verified (PostgreSQL: a SELECT 1)
+RECONNECT_SECONDS = 2.0       # ... and how often while the database is unreachable
 FIRST_RUN_DELAY = 1.0         # a new (or overdue) source runs this long after the start...
 FIRST_RUN_STAGGER = 2.0       # ... plus this much for each one before it
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -236,8 +238,11 @@ class Daemon:
     def _loop(self, rsock) -> tuple[int, int]:
         """Wait for signals; (exit code, stop signals received beyond the first)."""
         next_check = time.monotonic() + HOUSEKEEPING_SECONDS
+        next_lock = time.monotonic() + LOCK_CHECK_SECONDS
+        away_since = None            # monotonic time the database was found unreachable
         while True:
-            ready, _, _ = select.select([rsock], [], [], max(0.0, next_check - time.monotonic()))
+            wait = max(0.0, min(next_check, next_lock) - time.monotonic())
+            ready, _, _ = select.select([rsock], [], [], wait)
             if ready:
                 stops = 0
                 for signum in _drain(rsock):
@@ -253,12 +258,36 @@ class Daemon:
                             log.error("reload failed", extra={"fields": {"error": str(e).splitlines()[0]}})
                 if stops:
                     return 0, stops - 1
-            if time.monotonic() >= next_check:
-                if not self.lock.verify():
+            now = time.monotonic()
+            if now >= next_lock:
+                held = self.lock.verify()
+                if held is False:
                     log.error("another daemon may have taken the database: stopping")
                     return 1, 0
+                if held is None:
+                    # PostgreSQL restarting or down: no new runs without the lock; wait for it.
+                    if away_since is None:
+                        away_since = now
+                        self.scheduler.pause()
+                        log.warning("database unreachable: runs paused, reconnecting", extra={
+                            "fields": {"db": self._db_name(), "every": RECONNECT_SECONDS}})
+                    next_lock = now + RECONNECT_SECONDS
+                    next_check = max(next_check, now + HOUSEKEEPING_SECONDS)
+                    continue
+                if away_since is not None:
+                    log.info("database reachable again: lock taken, runs resumed", extra={
+                        "fields": {"db": self._db_name(), "away_seconds": round(now - away_since, 1)}})
+                    away_since = None
+                    self.scheduler.resume()
+                next_lock = now + LOCK_CHECK_SECONDS
+            if now >= next_check:
                 self.mend()
                 next_check = time.monotonic() + HOUSEKEEPING_SECONDS
+
+    def _db_name(self) -> str:
+        from storage.db import describe
+
+        return describe(self.conf.db)
 
     def _shutdown(self, rsock, extra_stops: int) -> None:
         rt = self.rt

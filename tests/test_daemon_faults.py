@@ -345,3 +345,63 @@ def test_a_fifo_as_the_sources_file_never_hangs_the_daemon(tmp_path, daemons):
     assert "not a regular file" in d.events("reload failed: the schedule is unchanged")[0]["error"]
     code, took = d.stop(timeout=30)
     assert code == 0 and took < 15, d.text()
+
+
+# --- item 11: PostgreSQL restarts under the daemon ---------------------------------------------
+
+PG_PORT = os.environ.get("COMPUTEWATCH_TEST_OWN_PG_PORT", "55511")
+PG_DIR = f"/tmp/cw-daemon-pg-{PG_PORT}"
+
+
+def _pg(*commands: str) -> subprocess.CompletedProcess:
+    script = f"export PG_PORT={PG_PORT} PG_DIR={PG_DIR}; source {ROOT}/scripts/pg.sh; " + "; ".join(commands)
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=180)
+
+
+def _pg_ctl(action: str) -> None:
+    opts = f"-c listen_addresses=127.0.0.1 -p {PG_PORT} -k {PG_DIR} -c fsync=off"
+    result = _pg(f'bin="$(pg_bindir)"; pg_as "$bin/pg_ctl" -D {PG_DIR}/data -l {PG_DIR}/log -w -t 60 '
+                 f'-m fast -o "{opts}" {action}')
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def own_pg():
+    """A PostgreSQL of our own, to be stopped and started by the test (never the shared one)."""
+    if not os.environ.get("COMPUTEWATCH_TEST_PG_URL") and not os.environ.get("CI"):
+        pytest.skip("no PostgreSQL for tests here: run through `make test`")
+    started = _pg("pg_start")
+    if started.returncode != 0:
+        pytest.skip(f"cannot start a PostgreSQL of our own: {started.stderr.strip()[-300:]}")
+    yield f"postgresql+psycopg://computewatch@127.0.0.1:{PG_PORT}/computewatch_test"
+    _pg("pg_stop")
+
+
+@pytest.mark.postgres
+def test_the_daemon_rides_out_a_postgresql_restart(tmp_path, daemons, own_pg):
+    from schedules.lock import holder
+    from storage.db import open_database
+
+    site_dir = write_site(tmp_path / "site", [1])
+    with LocalSite(site_dir) as site:
+        sources = write_sources(tmp_path / "s.toml", listing_source("daily", site.base_url, "3s"))
+        d = daemons(tmp_path, sources, own_pg)
+        wait_for(lambda: any(r["status"] == "ok" for r in d.runs()), 90, "a first ok run")
+        _pg_ctl("stop")
+        time.sleep(8)                                   # down across a lock check or two
+        write_site(site_dir, [2])
+        _pg_ctl("start")
+        back = wait_for(lambda: d.events("database reachable again: lock taken, runs resumed"), 60,
+                        "the reconnection")[0]
+        assert d.proc.poll() is None, d.text()
+        assert d.events("database unreachable: runs paused, reconnecting")
+        assert back["away_seconds"] > 0
+        wait_for(lambda: any(r["status"] == "ok" and r["new_articles"] == 1 and r["time"] > back["time"]
+                             for r in d.runs()), 90, "an ok run after the restart")
+        database = open_database(own_pg, migrate=False)
+        assert holder(database) == f"pid {d.proc.pid} on {os.uname().nodename}"
+        database.dispose()
+        code, _ = d.stop()
+    assert code == 0, d.text()
+    assert query(own_pg, "SELECT COUNT(*), COUNT(DISTINCT url) FROM pages WHERE url LIKE '%/news/%'") == [(2, 2)]
+    assert "Traceback" not in d.text()
