@@ -105,7 +105,9 @@ class DaemonLock:
     def _acquire_file(self) -> None:
         path = self._lock_path()
         try:
-            f = open(path, "a+", encoding="utf-8")
+            # 0600 whatever the umask (it names the holder's pid and host), as PostgreSQL's files.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            f = open(fd, "a+", encoding="utf-8")
         except OSError as e:
             raise DatabaseError(f"{path}: cannot open the daemon lock file: {e.strerror}") from None
         for attempt in range(4):

@@ -405,3 +405,23 @@ def test_the_daemon_rides_out_a_postgresql_restart(tmp_path, daemons, own_pg):
     assert code == 0, d.text()
     assert query(own_pg, "SELECT COUNT(*), COUNT(DISTINCT url) FROM pages WHERE url LIKE '%/news/%'") == [(2, 2)]
     assert "Traceback" not in d.text()
+
+
+# --- item 10 (the daemon's own files): log and lock files 0600, a new log directory 0700 ----------
+
+def test_the_daemon_log_and_lock_files_are_private(tmp_path, daemons):
+    import stat
+
+    db_path = tmp_path / "cw.db"
+    log_file = tmp_path / "logs" / "deep" / "daemon.log"
+    sources = write_sources(tmp_path / "s.toml", listing_source("x", DEAD, "1h"))
+    old = os.umask(0o022)                   # the usual umask: files would be 0644
+    try:
+        d = daemons(tmp_path, sources, f"sqlite:///{db_path}", "--log-file", str(log_file))
+    finally:
+        os.umask(old)
+    mode = lambda p: stat.S_IMODE(os.stat(p).st_mode)   # noqa: E731
+    assert mode(log_file) == 0o600 and mode(log_file.parent) == 0o700
+    assert mode(str(db_path) + ".daemon.lock") == 0o600
+    code, _ = d.stop()
+    assert code == 0, d.text()
