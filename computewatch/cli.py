@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     except (settings_mod.SettingsError, SourcesError, DatabaseError) as e:
         error(str(e))
         return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
     except Exception as e:
         # A database fault mid-command (disk full, read-only, locked, server gone): one line
         # naming the database and the cause, the runs this process opened closed as failed.
@@ -70,10 +74,6 @@ def main(argv: list[str] | None = None) -> int:
             message += "; a run could not be closed (the next run closes it)"
         error(message)
         return 2
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
 
 
 def _database_fault(exc: BaseException):

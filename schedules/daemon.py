@@ -356,7 +356,8 @@ class Daemon:
                     # A restart: the stored schedule, its next run on the grid it had.
                     schedule, next_run, _ = stored[src.name]
                     trigger = make_trigger(src, next_run)
-                    if jobs.schedule_text(trigger) != schedule:
+                    if jobs.schedule_text(trigger) != schedule:    # changed while stopped
+                        trigger = make_trigger(src)
                         sch.add_job(trigger=trigger, id=job_id,
                                     next_run_time=trigger.get_next_fire_time(None, now), **options)
                         counts["changed"] += 1
