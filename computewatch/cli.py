@@ -26,6 +26,9 @@ def error(msg: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from schedules import lifeline
+
+    lifeline.watch()               # a crawl the daemon started dies with it
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -42,7 +45,18 @@ def main(argv: list[str] | None = None) -> int:
         level = logging.INFO if getattr(args, "verbose", False) or args.func in _LOGS_RUNS else logging.WARNING
         logs.setup(level, conf.log_format, conf.log_file)
         args.conf = conf
-        return args.func(args) or 0
+        code = args.func(args) or 0
+        if args.func is not cmd_daemon:           # the daemon rides faults out (logged)
+            from storage import db as db_mod
+
+            if db_mod.first_fault is not None:    # met and carried past: still a failure
+                url, fault = db_mod.first_fault
+                message = db_mod.explain(conf.db or url, fault)
+                if not _fail_open_runs(conf.db or url, message):
+                    message += "; a run could not be closed (the next run closes it)"
+                error(message)
+                return 2
+        return code
     except (settings_mod.SettingsError, SourcesError, DatabaseError) as e:
         error(str(e))
         return 2
@@ -50,6 +64,56 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:
+        # A database fault mid-command (disk full, read-only, locked, server gone): one line
+        # naming the database and the cause, the runs this process opened closed as failed.
+        fault = _database_fault(e)
+        if fault is None:
+            raise
+        url = getattr(getattr(args, "conf", None), "db", None) or ""
+        from storage.db import explain
+
+        message = explain(url, fault)
+        if not _fail_open_runs(url, message):
+            message += "; a run could not be closed (the next run closes it)"
+        error(message)
+        return 2
+
+
+def _database_fault(exc: BaseException):
+    """The database error behind `exc` (itself or one it was raised from), or None."""
+    from storage.db import is_database_fault
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if is_database_fault(exc):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _fail_open_runs(url: str, message: str) -> bool:
+    """The runs this process left 'running', failed; False if that could not be written (the
+    fault may forbid this write too: then the daemon, which reads its child's row back, or the
+    next crawl of the source closes the run)."""
+    import os
+
+    if not url:
+        return True
+    try:
+        from storage import runs
+        from storage.db import Database, create
+
+        database = Database(url, create(url))
+        try:
+            with database.session(write=True) as s:
+                runs.fail_open_runs(s, os.getpid(), message)
+        finally:
+            database.dispose()
+    except Exception:
+        return False
+    return True
 
 
 def build_parser() -> argparse.ArgumentParser:

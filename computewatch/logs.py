@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
+import os
 from datetime import datetime, timezone
 
 
@@ -45,6 +46,22 @@ class _QuietLibraries(logging.Filter):
         return record.levelno >= logging.WARNING or not record.name.startswith(_NOISY)
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files (and rotated ones) created 0600, a new directory 0700, whatever the umask:
+    logs name databases, sources and errors; as PostgreSQL does with its own."""
+
+    def __init__(self, filename, *args, **kwargs):
+        parent = os.path.dirname(os.path.abspath(os.path.expanduser(filename)))
+        if not os.path.isdir(parent):
+            os.makedirs(parent, mode=0o700, exist_ok=True)
+            os.chmod(parent, 0o700)         # makedirs' mode is filtered by the umask
+        super().__init__(os.path.expanduser(filename), *args, **kwargs)
+
+    def _open(self):
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def setup(level: int = logging.WARNING, log_format: str = "text", log_file: str = "") -> None:
     formatter = JsonFormatter() if log_format == "json" else KeyValueFormatter()
     root = logging.getLogger()
@@ -56,8 +73,8 @@ def setup(level: int = logging.WARNING, log_format: str = "text", log_file: str 
     root.addHandler(stderr)
     if log_file:
         # Rotates at 10 MB, five files kept: a daemon running for months must not fill the disk.
-        rotating = logging.handlers.RotatingFileHandler(log_file, maxBytes=10 * 1024 * 1024,
-                                                        backupCount=5, encoding="utf-8")
+        rotating = PrivateRotatingFileHandler(log_file, maxBytes=10 * 1024 * 1024,
+                                              backupCount=5, encoding="utf-8")
         rotating.setFormatter(formatter)
         rotating.addFilter(_QuietLibraries())
         root.addHandler(rotating)

@@ -1,13 +1,13 @@
 """The daemon's jobs: each run is a child process, watched, recorded and logged.
 
-The job functions (`crawl`, `reprocess`) are module-level so APScheduler's SQLAlchemyJobStore
-stores them as references ("schedules.jobs:crawl") with plain arguments (the source's name):
-everything else — settings, database, the scheduler itself — they find in the `Runtime` the
-running daemon installed here. A job stored by one daemon is therefore run by the next one with
-that daemon's settings.
+The jobs live in memory (APScheduler's MemoryJobStore): nothing is ever unpickled from the
+database. What must outlive the daemon — each source's schedule, next run time and failure
+streak — is kept as plain rows in `schedule_state` (`save_state`), from which the next daemon
+rebuilds its jobs together with the sources file. The job functions (`crawl`, `reprocess`) find
+settings, database and scheduler in the `Runtime` the running daemon installed here.
 
 One crawl run:
-1. the job pauses itself in the store (next_run_time = None) so that a crawl longer than its
+1. the job pauses itself (next_run_time = None, stored too) so that a crawl longer than its
    interval is not started again, nor reported as skipped, while it runs;
 2. `python -m computewatch crawl --source NAME` runs in its own session (process group), its
    output captured (logged at DEBUG), with a wall-clock limit: past it, SIGTERM (Scrapy's graceful
@@ -133,6 +133,8 @@ class Runtime:
     gate: Gate = field(default_factory=Gate)
     scheduled: dict = field(default_factory=dict)        # job id -> run time it was submitted for
     running: dict = field(default_factory=dict)          # job id -> child Popen (None: starting)
+    saved: dict = field(default_factory=dict)            # source -> schedule_state row as stored
+    lifeline: int | None = None                          # read end of the pipe children watch
     _count_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -152,7 +154,15 @@ class Runtime:
             env["COMPUTEWATCH_SOURCES"] = os.path.abspath(os.path.expanduser(self.conf.sources))
         env["COMPUTEWATCH_LOG_FORMAT"] = self.conf.log_format
         env.setdefault("PYTHONIOENCODING", "utf-8")
+        if self.lifeline is not None:
+            from schedules.lifeline import ENV
+
+            env[ENV] = str(self.lifeline)
         return env
+
+    @property
+    def pass_fds(self) -> tuple:
+        return (self.lifeline,) if self.lifeline is not None else ()
 
     def begin(self, job_id: str) -> bool:
         with self._count_lock:
@@ -190,14 +200,16 @@ class ChildResult:
 
 
 def supervise(cmd: list[str], env: dict, time_limit: float | None, grace: float,
-              stopping: threading.Event, killing: threading.Event, on_spawn=None) -> ChildResult:
+              stopping: threading.Event, killing: threading.Event, on_spawn=None,
+              pass_fds: tuple = ()) -> ChildResult:
     """Run `cmd` in its own process group until it exits; stop it at `time_limit` seconds or when
     `stopping` is set (SIGTERM, then SIGKILL to its group `grace` seconds later, or at once when
     `killing` is set)."""
     with tempfile.TemporaryFile() as out:
         started, t0 = utcnow(), time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True, close_fds=True)
+                                env=env, start_new_session=True, close_fds=True,
+                                pass_fds=pass_fds)
         if on_spawn:
             on_spawn(proc)
         reason, term_at, killed = None, None, False
@@ -281,6 +293,7 @@ def _run_crawl(rt: Runtime, source: str, job_id: str, scheduled: datetime | None
             rt.scheduler.modify_job(job_id, next_run_time=None)
         except JobLookupError:
             return                                      # removed (SIGHUP) since it was due
+    _save_quietly(rt, [job_id])
 
     def spawned(proc):
         with rt._count_lock:
@@ -290,8 +303,11 @@ def _run_crawl(rt: Runtime, source: str, job_id: str, scheduled: datetime | None
         _reschedule(rt, source, job_id, "interrupted", 0)
         return
     try:
+        if _previous_still_running(rt, source):
+            _reschedule(rt, source, job_id, "interrupted", 0)
+            return
         result = supervise(crawl_command(source), rt.child_env(), rt.time_limit, rt.stop_grace,
-                           rt.stopping, rt.killing, on_spawn=spawned)
+                           rt.stopping, rt.killing, on_spawn=spawned, pass_fds=rt.pass_fds)
     except OSError as e:                                # could not even start it
         now = utcnow()
         result = ChildResult(0, -1, now, now, 0.0, output=f"cannot start the crawl: {e}")
@@ -325,6 +341,39 @@ def _run_crawl(rt: Runtime, source: str, job_id: str, scheduled: datetime | None
     if run["message"] and run["status"] != "ok":
         fields["message"] = run["message"]
     log.info("run", extra={"fields": fields})
+
+
+def crawl_alive(pid: int) -> bool:
+    """Whether `pid` is a live computewatch process (not a recycled pid of something else)."""
+    from storage.runs import pid_alive
+
+    if not pid or not pid_alive(pid):
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"computewatch" in f.read()
+    except FileNotFoundError:
+        return False
+    except OSError:               # no /proc: trust the pid
+        return True
+
+
+def _previous_still_running(rt: Runtime, source: str) -> bool:
+    """A crawl of `source` that no job of ours started (a killed daemon's child in its grace, a
+    hand-started `crawl`) still runs: do not start a second one beside it."""
+    from storage import runs
+
+    try:
+        with rt.database.session() as s:
+            others = [r.pid for r in runs.last_runs(s, source, 5)
+                      if r.status == "running" and r.pid and r.pid != os.getpid()]
+    except Exception:             # the database is away: the crawl will say so itself
+        return False
+    alive = [pid for pid in others if crawl_alive(pid)]
+    if alive:
+        log.warning("crawl not started: an earlier crawl of the source still runs",
+                    extra={"fields": {"source": source, "pid": alive[0]}})
+    return bool(alive)
 
 
 def _record(rt: Runtime, source: str, result: ChildResult) -> dict:
@@ -398,7 +447,89 @@ def _reschedule(rt: Runtime, source: str, job_id: str, status: str, failures: in
             rt.scheduler.modify_job(job_id, next_run_time=next_run)
         except JobLookupError:
             return None
-        return next_run
+    try:
+        save_state(rt, [job_id], {source: failures})
+    except Exception as e:          # the database is away: Daemon.mend() saves it later
+        log.warning("schedule not stored", extra={"fields": {"source": source,
+                                                             "error": str(e).splitlines()[0]}})
+    return next_run
+
+
+# --- the schedule as plain rows (schedule_state) --------------------------------------------------
+
+def schedule_text(trigger) -> str:
+    """What makes two schedules the same, as stored: 'interval 3600.0', 'cron cron[...]'."""
+    length = getattr(trigger, "interval_length", None)
+    if length:
+        return f"interval {float(length)}"
+    return f"cron {trigger}"
+
+
+def _naive(dt: datetime | None) -> datetime | None:
+    return dt.astimezone(timezone.utc).replace(tzinfo=None) if dt is not None else None
+
+
+def save_state(rt: Runtime, job_ids=None, failures: dict | None = None) -> int:
+    """Store the crawl jobs' schedules (those of `job_ids`, else all) in schedule_state; only rows
+    that changed are written. Raises when the database is away (the caller's saves retry)."""
+    from storage.models import ScheduleState
+
+    failures = failures or {}
+    with rt.jobs_lock:
+        rows = {j.args[0]: (schedule_text(j.trigger), _naive(j.next_run_time))
+                for j in rt.scheduler.get_jobs()
+                if j.id.startswith("crawl:") and (job_ids is None or j.id in job_ids)}
+    changed = {name: row for name, row in rows.items()
+               if rt.saved.get(name) != row or name in failures}
+    if not changed:
+        return 0
+    now = _naive(utcnow())
+    with rt.database.session(write=True) as s:
+        for name, (schedule, next_run) in changed.items():
+            row = s.get(ScheduleState, name)
+            if row is None:
+                row = ScheduleState(source=name, consecutive_failures=0)
+                s.add(row)
+            row.schedule, row.next_run_time, row.updated_at = schedule, next_run, now
+            if name in failures:
+                row.consecutive_failures = failures[name]
+    rt.saved.update(changed)
+    return len(changed)
+
+
+def _save_quietly(rt: Runtime, job_ids=None) -> None:
+    try:
+        save_state(rt, job_ids)
+    except Exception as e:          # the database is away: Daemon.mend() saves it later
+        log.warning("schedule not stored", extra={"fields": {"jobs": job_ids or "all",
+                                                             "error": str(e).splitlines()[0]}})
+
+
+def load_state(database) -> dict:
+    """source -> (schedule text, next run time aware UTC or None, consecutive failures)."""
+    from sqlalchemy import select
+
+    from storage.models import ScheduleState
+
+    with database.session() as s:
+        return {r.source: (r.schedule, r.next_run_time.replace(tzinfo=timezone.utc)
+                           if r.next_run_time else None, r.consecutive_failures)
+                for r in s.scalars(select(ScheduleState))}
+
+
+def forget_state(rt: Runtime, sources) -> None:
+    """Drop the rows of sources no longer scheduled (removed or disabled)."""
+    from sqlalchemy import delete
+
+    from storage.models import ScheduleState
+
+    sources = list(sources)
+    if not sources:
+        return
+    with rt.database.session(write=True) as s:
+        s.execute(delete(ScheduleState).where(ScheduleState.source.in_(sources)))
+    for name in sources:
+        rt.saved.pop(name, None)
 
 
 def trigger_period(trigger, now: datetime) -> float:
@@ -433,7 +564,7 @@ def reprocess() -> None:
 
         cmd = [sys.executable, "-m", "computewatch", "reprocess", "--log-file", os.devnull]
         result = supervise(cmd, rt.child_env(), None, rt.stop_grace, rt.stopping, rt.killing,
-                           on_spawn=spawned)
+                           on_spawn=spawned, pass_fds=rt.pass_fds)
         _relay(result, REPROCESS_JOB_ID)
         m = re.search(r"reprocessed (\d+) page", result.output)
         status = ("interrupted" if result.stop_reason else "ok" if result.exit_code == 0

@@ -5,7 +5,8 @@
   so a crawl child never keeps the lock alive after its daemon is gone.
 - PostgreSQL: a session-level `pg_try_advisory_lock` held on a dedicated connection whose
   application_name carries the holder's pid and host, so the refusal can name them. A
-  connection that drops loses the lock: `verify()` notices and tries to take it back.
+  connection that drops (the server restarted) loses the lock: `verify()` notices, and takes it
+  back as soon as the server answers again, unless another daemon took it meanwhile.
 
 The lock is about the database, not the machine: two daemons on two hosts sharing one PostgreSQL
 database are refused as surely as two on one host sharing a SQLite file.
@@ -65,28 +66,33 @@ class DaemonLock:
                 self._conn.close()
                 self._conn = None
 
-    def verify(self) -> bool:
-        """Is the lock still ours? (PostgreSQL: the connection may have dropped; then it is taken
-        again if nobody else has it.) False means another daemon may be running: stop."""
-        if self._conn is None:
-            return True
-        try:
-            self._conn.exec_driver_sql("SELECT 1")
-            return True
-        except Exception as e:
-            log.warning("lock connection lost", extra={"fields": {"error": str(e).splitlines()[0]}})
+    def verify(self) -> bool | None:
+        """Is the lock still ours? True: yes (taken again if the connection had dropped and
+        nobody else has it). None: the server cannot be reached (restarting, down): ask again
+        soon. False: another daemon took it meanwhile: stop."""
+        if self.database.dialect != "postgresql":
+            return True                         # a flock lives as long as this process
+        if self._conn is not None:
             try:
-                self._conn.close()
-            except Exception:
-                pass
-            self._conn = None
+                self._conn.exec_driver_sql("SELECT 1")
+                return True
+            except Exception as e:
+                log.warning("lock connection lost", extra={"fields": {
+                    "db": describe(self.url), "error": str(e).splitlines()[0]}})
+                try:
+                    self._conn.close()
+                except Exception:
+                    pass
+                self._conn = None
         try:
             self._acquire_pg()
-            log.info("lock taken again", extra={"fields": {"db": describe(self.url)}})
-            return True
-        except DatabaseError as e:
+        except AlreadyRunning as e:
             log.error("lock lost", extra={"fields": {"error": str(e)}})
             return False
+        except DatabaseError:                   # still away: the caller waits and asks again
+            return None
+        log.info("lock taken again", extra={"fields": {"db": describe(self.url)}})
+        return True
 
     # --- SQLite ----------------------------------------------------------------------------
     def _lock_path(self) -> str:
@@ -99,7 +105,9 @@ class DaemonLock:
     def _acquire_file(self) -> None:
         path = self._lock_path()
         try:
-            f = open(path, "a+", encoding="utf-8")
+            # 0600 whatever the umask (it names the holder's pid and host), as PostgreSQL's files.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            f = open(fd, "a+", encoding="utf-8")
         except OSError as e:
             raise DatabaseError(f"{path}: cannot open the daemon lock file: {e.strerror}") from None
         for attempt in range(4):

@@ -2,13 +2,13 @@
 
 Sources are those of the sources file (enabled or not) followed by any other name found in
 crawl_runs (a source since removed from the file: `configured` false). The next run comes from
-the daemon's job store (null when no daemon ever scheduled the source, or while it is running).
+the daemon's schedule_state (null when no daemon ever scheduled the source, or while it is running).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from schedules.jobs import crawl_job_id, iso
+from schedules.jobs import iso
 
 FIELDS = ["source", "configured", "enabled", "schedule", "running", "runs", "failures",
           "consecutive_failures", "failing", "last_status", "last_run_start", "last_run_end",
@@ -24,7 +24,7 @@ def collect(database, sources) -> list[dict]:
     with database.session() as s:
         stats = queries.run_stats(s)
         totals = queries.totals_by_source(s)
-        next_runs = queries.scheduled_jobs(s)
+        next_runs = queries.scheduled_runs(s)
         waiting = queue.depth_by_source(s, EXTRACTOR_VERSION)
     names = [src.name for src in sources]
     names += sorted(set(stats) - set(names))
@@ -53,7 +53,7 @@ def collect(database, sources) -> list[dict]:
             "last_new_claims": st.get("last_new_claims"),
             "last_errors": st.get("last_errors"),
             "last_message": st.get("last_message"),
-            "next_run": iso(next_runs.get(crawl_job_id(name))),
+            "next_run": iso(next_runs.get(name)),
             "articles": totals.get(name, {}).get("articles", 0),
             "claims": totals.get(name, {}).get("claims", 0),
             # the processing queue: this source's pages waiting for a worker

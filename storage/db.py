@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-# Tables in the database that our migrations do not own: APScheduler creates its job store.
-SCHEDULER_JOBS = "scheduler_jobs"      # the daemon's APScheduler job store
+# Tables in the database that our migrations do not own: APScheduler's pickled job store, which
+# daemons before migration 0005 created (0005 drops it; the daemon never reads it).
+SCHEDULER_JOBS = "scheduler_jobs"
 NOT_OURS = frozenset({SCHEDULER_JOBS})
 
 
@@ -28,6 +29,82 @@ class DatabaseError(RuntimeError):
     """The database cannot be used (bad URL, unreachable, locked): one line for the user."""
 
 
+# How long SQLite waits for another process's lock before "database is locked" (seconds).
+# COMPUTEWATCH_DB_BUSY_TIMEOUT shortens it (tests of a lock held at start).
+def busy_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get("COMPUTEWATCH_DB_BUSY_TIMEOUT") or 60))
+    except ValueError:
+        return 60.0
+
+
+# Causes a user can act on, by what the driver says (SQLite's and PostgreSQL's messages).
+_CAUSES = (
+    (("database or disk is full", "no space left", "file too large", "could not extend file",
+      "disk full"), "the disk is full"),
+    (("readonly database", "read-only file system", "read-only database",
+      "read-only transaction"), "the database is read-only"),
+    (("database is locked", "database table is locked"),
+     "another process holds the database lock (waited {busy:g} s)"),
+    (("disk i/o error",), "a disk I/O error (the disk may be full or failing)"),
+    (("unable to open database file",), "the database file cannot be opened"),
+    (("connection refused", "server closed the connection", "terminating connection",
+      "connection is closed", "could not connect", "connection failed", "the database system is",
+      "consuming input failed", "connection timeout expired", "ssl syscall"),
+     "the database server is unreachable"),
+)
+
+
+def explain(url: str, exc: BaseException) -> str:
+    """One line naming the database (password hidden) and the cause of a database error."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    detail = lines[0].strip() if lines else type(orig).__name__
+    why = cause(exc)
+    return f"{describe(url)}: {why} ({detail})" if why else f"{describe(url)}: {detail}"
+
+
+def cause(exc: BaseException) -> str | None:
+    """The cause a user can act on (disk full, read-only, locked, server away), or None."""
+    orig = getattr(exc, "orig", None) or exc
+    low = str(orig).lower()
+    for needles, text_ in _CAUSES:
+        if any(n in low for n in needles):
+            return text_.format(busy=busy_timeout())
+    return None
+
+
+# The first fault of the environment (disk full, read-only, locked, server away) this process
+# met, even if the code that met it carried on (the page pipeline counts a failed write and
+# goes on crawling): the CLI fails the command with it. (url, exception) or None.
+first_fault: tuple[str, BaseException] | None = None
+
+
+def _note_fault(context) -> None:
+    global first_fault
+    if getattr(context, "is_pre_ping", False) or first_fault is not None:
+        return                  # a pre-ping failure is the pool reconnecting, not a fault
+    exc = context.original_exception
+    if cause(exc) is not None:
+        url = context.engine.url.render_as_string(hide_password=False) if context.engine else ""
+        first_fault = (url, exc)
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    """An error of the database or its driver (not of our code's logic)."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, (OperationalError, DBAPIError, sqlite3.Error)):
+        return True
+    try:
+        import psycopg
+    except ImportError:               # psycopg is a dependency; this is for a broken install
+        return False
+    return isinstance(exc, psycopg.Error)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # SQLAlchemy, not the sqlite3 module, decides where transactions begin (see _sqlite_begin):
     # that is what makes SAVEPOINTs work with pysqlite.
@@ -37,7 +114,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=60000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
     cur.close()
 
 
@@ -131,13 +208,14 @@ def create(url: str) -> Engine:
             except OSError as e:
                 raise DatabaseError(f"{describe(url)}: cannot create the database file or its "
                                     f"directory: {e.strerror}") from None
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout()})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     elif parsed.get_backend_name() == "postgresql":
         engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     else:
         raise DatabaseError(f"{describe(url)}: unsupported database (SQLite or PostgreSQL)")
+    event.listen(engine, "handle_error", _note_fault)
     return engine
 
 
@@ -207,12 +285,16 @@ def open_database(url: str, migrate: bool = True) -> Database:
                 log.info("database %s upgraded: %s", describe(url), ", ".join(applied))
     except OperationalError as e:
         engine.dispose()
-        reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e).splitlines()[0]
-        raise DatabaseError(f"{describe(url)}: cannot open the database: {_scrub(reason, url)}") from None
+        raise DatabaseError(_cannot_open(url, e)) from None
     except SQLAlchemyError as e:
         engine.dispose()
         raise DatabaseError(f"{describe(url)}: {_scrub(str(e).splitlines()[0], url)}") from None
     return Database(normalise_url(url), engine)
+
+
+def _cannot_open(url: str, e: BaseException) -> str:
+    head = describe(url) + ": "
+    return head + "cannot open the database: " + explain(url, e)[len(head):]
 
 
 def sqlite_path(url: str) -> str | None:

@@ -168,3 +168,17 @@ class FetchState(Base):
     etag: Mapped[str | None] = mapped_column(String(400))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     checked_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ScheduleState(Base):
+    """The daemon's schedule as plain data, one row per scheduled source (schedules.daemon).
+
+    Nothing here is code: the daemon rebuilds its in-memory jobs from the sources file and these
+    rows at start (a pickled job store would run whatever a writer of one row put in it)."""
+
+    __tablename__ = "schedule_state"
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    schedule: Mapped[str] = mapped_column(String(200))    # 'interval 3600' | 'cron 0 */6 * * *'
+    next_run_time: Mapped[datetime | None] = mapped_column(DateTime)   # naive UTC; null: running
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -7,8 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.db import SCHEDULER_JOBS
-from storage.models import Article, Claim, CrawlRun, Source
+from storage.models import Article, Claim, CrawlRun, ScheduleState, Source
 
 CLAIM_ROW_FIELDS = ["kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
                     "text", "sentence", "start", "end", "lang", "source", "url", "title",
@@ -106,16 +105,10 @@ def run_stats(session: Session) -> dict[str, dict]:
 
 # --- for the daemon and `status` (schedules/) ---------------------------------------------------
 
-def scheduled_jobs(session: Session, tablename: str = SCHEDULER_JOBS) -> dict[str, "datetime | None"]:
-    """job id -> next run time (aware UTC; None while paused or running) from the daemon's
-    APScheduler job store table, read without unpickling the jobs; {} when there is no table."""
-    from datetime import datetime, timezone
+def scheduled_runs(session: Session) -> dict[str, "datetime | None"]:
+    """source -> next run time (aware UTC; None while it runs) from the daemon's schedule_state
+    (plain rows: nothing is unpickled)."""
+    from datetime import timezone
 
-    import sqlalchemy as sa
-
-    conn = session.connection()
-    if not sa.inspect(conn).has_table(tablename):
-        return {}
-    table = sa.Table(tablename, sa.MetaData(), autoload_with=conn)
-    return {job_id: (datetime.fromtimestamp(ts, timezone.utc) if ts is not None else None)
-            for job_id, ts in conn.execute(select(table.c.id, table.c.next_run_time))}
+    return {name: (ts.replace(tzinfo=timezone.utc) if ts is not None else None)
+            for name, ts in session.execute(select(ScheduleState.source, ScheduleState.next_run_time))}

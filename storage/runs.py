@@ -56,6 +56,14 @@ def finish_run(session: Session, run_id: int, status: str, *, errors: int,
     """Close a run. Its pages are those stored with its id; its new articles and claims are
     credited by the workers as they process its pages (credit), so they may still grow after
     the run is closed when another process (the daemon's worker) processes them."""
+    from storage import db
+
+    if db.first_fault is not None:
+        # The database failed this process (disk full, read-only...) and the crawl carried on
+        # (a failed write is counted): the run did not do its job.
+        url, fault = db.first_fault
+        status = "failed" if status == "ok" else status
+        message = "; ".join(m for m in (db.explain(url, fault), message) if m)
     run = session.get(CrawlRun, run_id)
     run.ended_at = utcnow()
     run.status = status
@@ -127,3 +135,10 @@ def record_run(session: Session, source: str, status: str, started_at, ended_at,
     session.add(run)
     session.flush()
     return run.id
+
+
+def fail_open_runs(session: Session, pid: int, message: str) -> int:
+    """Runs process `pid` left 'running' (a database fault stopped it): failed."""
+    result = session.execute(update(CrawlRun).where(CrawlRun.status == "running", CrawlRun.pid == pid)
+                             .values(status="failed", ended_at=utcnow(), message=message[:2000]))
+    return result.rowcount or 0

@@ -482,8 +482,8 @@ def test_sync_adds_changes_keeps_and_removes_jobs(tmp_path):
     from computewatch import settings
     from crawler.sources import load
     from schedules import jobs
-    from schedules.daemon import Daemon, _Executor, _Scheduler, JOB_TABLE
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from schedules.daemon import Daemon, _Executor, _Scheduler
+    from apscheduler.jobstores.memory import MemoryJobStore
     from storage.db import open_database
 
     db = f"sqlite:///{tmp_path / 'cw.db'}"
@@ -493,8 +493,7 @@ def test_sync_adds_changes_keeps_and_removes_jobs(tmp_path):
     base = "http://127.0.0.1:9"
 
     def scheduler():
-        sch = _Scheduler(jobstores={"default": SQLAlchemyJobStore(engine=database.engine,
-                                                                  tablename=JOB_TABLE)},
+        sch = _Scheduler(jobstores={"default": MemoryJobStore()},
                          executors={"default": _Executor(2, daemon.rt)}, timezone=timezone.utc)
         daemon.scheduler = daemon.rt.scheduler = sch
         sch.start(paused=True)                   # nothing runs: only the store is exercised
@@ -511,10 +510,14 @@ def test_sync_adds_changes_keeps_and_removes_jobs(tmp_path):
     assert sch.get_job("crawl:b").trigger.jitter == 60           # a tenth of 6 h, capped
     sch.shutdown(wait=False)
 
-    # A restart with the same file keeps the stored jobs and their next run times.
+    # A restart with the same file keeps the stored schedules and their next run times (plain
+    # schedule_state rows).
+    assert sorted(query(db, "SELECT source, schedule FROM schedule_state")) == \
+        [("a", "interval 3600.0"), ("b", "cron cron[month='*', day='*', day_of_week='*', hour='*/6', minute='0']")]
     sch = scheduler()
-    assert daemon.sync(load(first))["kept"] == 2
+    assert daemon.sync(load(first), jobs.load_state(database))["kept"] == 2
     assert sch.get_job("crawl:a").next_run_time == a_next
+    assert sch.get_job("crawl:a").trigger.start_date == a_next           # the same grid
 
     # a's interval changes, b is disabled, c enabled, d new.
     second = write_sources(tmp_path / "s.toml", listing_source("a", base, "30m"),
@@ -526,6 +529,7 @@ def test_sync_adds_changes_keeps_and_removes_jobs(tmp_path):
     assert sch.get_job("crawl:a").trigger.interval_length == 1800
     assert sch.get_job("crawl:d").trigger.jitter == 1.5
     assert sch.get_job("crawl:d").misfire_grace_time == 30
+    assert sorted(r[0] for r in query(db, "SELECT source FROM schedule_state")) == ["a", "c", "d"]
     sch.shutdown(wait=False)
     database.dispose()
 
