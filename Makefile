@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Scrapy's cookie middleware (via tldextract) would fetch the public suffix list: no network here.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test test-fast conformance bench bench-crawl bench-daemon clean
+.PHONY: install demo test test-fast conformance bench bench-crawl bench-daemon bench-facts clean
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,9 @@ bench: install
 
 bench-crawl: install
 	$(VENV)/bin/python bench/crawl_bench.py
+
+bench-facts: install
+	$(VENV)/bin/python bench/facts_bench.py
 
 bench-daemon: install
 	$(VENV)/bin/python bench/daemon_soak.py

@@ -8,9 +8,11 @@ lower layer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from nlp import article as article_mod
 from nlp import topic
+from nlp import semantics
 from nlp.claims import extract_claims
 from nlp.types import Article, Claim
 
@@ -49,9 +51,12 @@ def _filtered(art: Article, name: str | None) -> Extraction:
     return Extraction(art, score, claims)
 
 
-def _claims_of(art: Article, source: str | None) -> list[Claim]:
+def _claims_of(art: Article, source: str | None, fetched: date | None = None) -> list[Claim]:
+    """The article's claims with what they mean, resolved against its published date, else
+    `fetched` (else today: a page read now was fetched now)."""
     title_end = len(art.title) if art.title and art.text.startswith(art.title) else 0
-    return extract_claims(art.text, art.lang, source=source, title_end=title_end)
+    claims = extract_claims(art.text, art.lang, source=source, title_end=title_end)
+    return semantics.annotate(claims, art.text, semantics.article_date(art.published, fetched))
 
 
 def extract_page(body: bytes, source: str, content_type: str | None = None,
