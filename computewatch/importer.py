@@ -23,6 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from computewatch.crawl import LiveDisplay
+from crawler.urls import canonical
+from storage.pages import FetchedPage
 
 log = logging.getLogger("computewatch.import")
 
@@ -220,10 +222,12 @@ class Importer:
         position = offset             # start of the next record not yet dealt with
         while position is not None and position < size:
             fh.seek(position)
-            iterator = ArchiveIterator(fh, arc2warc=True)
+            # HTTP headers are parsed only for records of listed domains (see _consider): in
+            # CC-NEWS most records are not, and parsing them is half of warcio's work per record.
+            iterator = ArchiveIterator(fh, arc2warc=True, no_record_parse=True)
             try:
                 for record in iterator:
-                    self._consider(record, path, position, pending, rep)
+                    self._consider(record, iterator.loader, path, position, pending, rep)
                     iterator.read_to_end()
                     position = iterator.offset
                     rep.records += 1
@@ -247,21 +251,22 @@ class Importer:
         rep.errors += 1
         self.warn(f"{path}: offset {offset}: {what}")
 
-    def _consider(self, record, path: str, offset: int, pending: list, rep: FileReport) -> None:
+    def _consider(self, record, loader, path: str, offset: int, pending: list, rep: FileReport) -> None:
         """Keep the record as a page if it is an HTML response from a listed domain."""
-        from crawler.urls import canonical
-        from storage.pages import FetchedPage
-
         if record.rec_type == "revisit":
             rep.skipped["revisit"] += 1
             return
-        if record.rec_type != "response" or record.http_headers is None:
+        if record.rec_type != "response":
             rep.skipped["not_response"] += 1
             return
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
         host = urlsplit(url).hostname or ""
         if not host or not self.filters.host_listed(host):
             rep.skipped["domain_not_listed"] += 1
+            return
+        record.http_headers = loader.load_http_headers(record.rec_type, url, record.raw_stream, record.length)
+        if record.http_headers is None:
+            rep.skipped["not_response"] += 1
             return
         status = int(record.http_headers.get_statuscode() or 0)
         if status != 200:
