@@ -1,6 +1,6 @@
 """import progress: archive files read by `computewatch import`
 
-Revision ID: 0004
+Revision ID: 0004_imports
 Revises: 0001
 Create Date: 2026-12-03 08:40:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004'
+revision = '0004_imports'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
