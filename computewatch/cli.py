@@ -194,6 +194,17 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(r)
     r.set_defaults(func=cmd_reprocess)
 
+    im = sub.add_parser("import", help="backfill from web archives: WARC/ARC files (gzip or not), e.g. CC-NEWS")
+    im.add_argument("inputs", nargs="+", metavar="PATH_OR_GLOB")
+    im.add_argument("--source", metavar="NAME", help="only this configured source's domains; pages go to it")
+    im.add_argument("--sources", metavar="FILE", help="a sources TOML adding to or replacing the shipped list")
+    im.add_argument("--lang", choices=["en", "zh"], help="skip pages that declare another language")
+    im.add_argument("--domains", metavar="FILE", help="domains to keep, one a line (default: the sources')")
+    im.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="records fetched on or after")
+    im.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="records fetched on or before")
+    _db_option(im)
+    im.set_defaults(func=cmd_import)
+
     s = sub.add_parser("sources", help="list the configured sources")
     s.add_argument("--sources", metavar="FILE")
     s.add_argument("--format", choices=["table", "jsonl"], default="table")
@@ -308,6 +319,22 @@ def cmd_worker(args) -> int:
                         exit_with_parent=args.exit_with_parent)
     print(report.summary())
     return 0
+
+
+def cmd_import(args) -> int:
+    from computewatch import importer
+    from computewatch.output import write_imports
+
+    try:
+        with importer.ImportDisplay() as display:
+            report = importer.run(args.conf, args.inputs, source=args.source, lang=args.lang,
+                                  domains_file=args.domains, since=args.since, until=args.until,
+                                  warn=error, display=display)
+    except importer.ImportRefused as e:
+        error(str(e))
+        return 2
+    write_imports(report)
+    return 1 if report.failed else 0
 
 
 def cmd_claims(args) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from typing import Iterable
 
@@ -120,6 +121,23 @@ def write_runs(runs: list[dict]) -> None:
         table.add_row(r["source"], f"[{style}]{r['status']}[/]" if style else r["status"],
                       str(r["pages"]), str(r["new_articles"]), str(r["new_claims"]),
                       str(r["errors"]), str(r["skipped"]), f"{r['seconds']:.1f}")
+    Console(soft_wrap=False).print(table)
+
+
+def write_imports(report) -> None:
+    """The summary `computewatch import` ends with: one row per file."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"import summary: {report.articles} new article(s), {report.claims} claim(s), "
+                        f"{report.seconds:.1f} s")
+    for col in ("file", "records", "pages kept", "skipped", "errors", "note"):
+        table.add_column(col, justify="left" if col in ("file", "note") else "right")
+    for f in report.files:
+        note = f.message or ("already imported" if f.already_done else
+                             f"resumed at offset {f.resumed_at}" if f.resumed_at else "")
+        table.add_row(os.path.basename(f.path), str(f.records), str(f.kept), str(sum(f.skipped.values())),
+                      str(f.errors), note)
     Console(soft_wrap=False).print(table)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer,
                         LargeBinary, String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -227,4 +227,23 @@ class ScheduleState(Base):
     schedule: Mapped[str] = mapped_column(String(200))    # 'interval 3600' | 'cron 0 */6 * * *'
     next_run_time: Mapped[datetime | None] = mapped_column(DateTime)   # naive UTC; null: running
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImportFile(Base):
+    """An archive file read by `computewatch import`: how far it got, so a killed import resumes.
+
+    `offset` is where the next unread record starts; it is committed with the pages read
+    before it, so a restart neither skips nor repeats a record.
+    """
+
+    __tablename__ = "import_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(2048), unique=True)   # absolute path
+    size: Mapped[int] = mapped_column(BigInteger)                  # bytes when last read
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    records: Mapped[int] = mapped_column(Integer, default=0)       # records read so far
+    kept: Mapped[int] = mapped_column(Integer, default=0)          # pages stored
+    errors: Mapped[int] = mapped_column(Integer, default=0)        # records that could not be read
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
