@@ -11,10 +11,9 @@ import sys
 
 from computewatch import __version__, settings as settings_mod
 
-from nlp.types import CLAIM_KINDS
+from nlp.types import CLAIM_FIELDS, CLAIM_KINDS
 
-CLAIM_FIELDS = ["kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
-                "text", "sentence", "start", "end", "lang", "source"]
+STATUSES = ["actual", "planned", "estimate"]
 
 
 MAX_LIMIT = 10 ** 9        # --limit: beyond any table, inside a 64-bit SQL integer
@@ -87,11 +86,32 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="reported on or after")
     q.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="reported on or before")
     q.add_argument("--source", metavar="NAME")
-    q.add_argument("--min-value", type=float, metavar="V")
+    q.add_argument("--min-value", type=float, metavar="V", help="at least V (money: in US dollars)")
     q.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
     q.add_argument("--limit", type=_limit, metavar="N")
+    q.add_argument("--fact", type=int, metavar="ID", help="only the reports of this fact")
+    q.add_argument("--metric", metavar="M")
+    q.add_argument("--period", metavar="P", help="2025, FY2025, 2025Q2, 2025-2027, 'by 2027-12'")
+    q.add_argument("--status", choices=STATUSES)
+    q.add_argument("--currency", metavar="ISO")
     _db_option(q)
     q.set_defaults(func=cmd_claims)
+
+    fc = sub.add_parser("facts", help="the figures reported, each once, with every report of it")
+    fc.add_argument("--subject", action="append", metavar="X", help="organisation, by any alias (repeatable)")
+    fc.add_argument("--kind", action="append", choices=list(CLAIM_KINDS), help="repeatable")
+    fc.add_argument("--metric", metavar="M")
+    fc.add_argument("--period", metavar="P")
+    fc.add_argument("--status", choices=STATUSES)
+    fc.add_argument("--lang", choices=["en", "zh"], help="reported in this language")
+    fc.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="last reported on or after")
+    fc.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="first reported on or before")
+    fc.add_argument("--min-articles", type=_positive_int, metavar="N")
+    fc.add_argument("--sort", choices=["first_seen", "value_usd", "articles"], default="first_seen")
+    fc.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
+    fc.add_argument("--limit", type=_positive_int, metavar="N")
+    _db_option(fc)
+    fc.set_defaults(func=cmd_facts)
 
     r = sub.add_parser("reprocess", help="recompute articles and claims from stored pages (offline)")
     r.add_argument("--all", action="store_true", help="every page, not only those an older extractor read")
@@ -209,7 +229,8 @@ def cmd_claims(args) -> int:
             subjects = sorted({name for x in args.subject for name in entities.resolve(s, x)})
         rows = queries.claims(s, queries.ClaimFilter(
             subjects=subjects, kind=args.kind, lang=args.lang, since=args.since, until=args.until,
-            source=args.source, min_value=args.min_value, limit=args.limit))
+            source=args.source, min_value=args.min_value, limit=args.limit, fact=args.fact,
+            metric=args.metric, period=args.period, status=args.status, currency=args.currency))
     database.dispose()
     if args.format == "jsonl":
         from computewatch.output import write_jsonl
@@ -220,6 +241,32 @@ def cmd_claims(args) -> int:
     else:
         from computewatch.output import write_claims_table
         write_claims_table(rows)
+    return 0
+
+
+def cmd_facts(args) -> int:
+    from storage import entities, fact_queries
+    from storage.db import open_database
+
+    database = open_database(args.conf.db)
+    with database.session() as s:
+        subjects = None
+        if args.subject:
+            subjects = sorted({name for x in args.subject for name in entities.resolve(s, x)})
+        rows = fact_queries.facts(s, fact_queries.FactFilter(
+            subjects=subjects, kinds=args.kind, metric=args.metric, period=args.period,
+            status=args.status, lang=args.lang, since=args.since, until=args.until,
+            min_articles=args.min_articles, sort=args.sort, limit=args.limit))
+    database.dispose()
+    if args.format == "jsonl":
+        from computewatch.output import write_jsonl
+        write_jsonl(rows)
+    elif args.format == "csv":
+        from computewatch.output import write_csv
+        write_csv([fact_queries.flat(r) for r in rows], fact_queries.FACT_FIELDS)
+    else:
+        from computewatch.output import write_facts_table
+        write_facts_table(rows)
     return 0
 
 

@@ -81,6 +81,32 @@ def write_claims_table(rows: list[dict]) -> None:
     Console(soft_wrap=False).print(table)
 
 
+def write_facts_table(rows: list[dict]) -> None:
+    """Facts, each once, with how widely reported and its links (`computewatch facts`)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} fact(s)", show_lines=False)
+    for col in ("fact", "first seen", "kind", "figure", "USD", "subject", "metric", "period", "status",
+                "articles", "langs", "links"):
+        table.add_column(col, justify="right" if col in ("fact", "figure", "USD", "articles") else "left",
+                         no_wrap=col not in ("links",))
+    for r in rows:
+        links = []
+        if r["superseded_by"]:
+            links.append(f"superseded by {r['superseded_by']}")
+        if r["supersedes"]:
+            links.append("supersedes " + ",".join(map(str, r["supersedes"])))
+        if r["conflicts_with"]:
+            links.append("conflicts " + ",".join(map(str, r["conflicts_with"])))
+        usd = human(r["value_usd"]) + ("–" + human(r["value_usd_max"]) if r["value_usd_max"] else "")
+        style = "" if r["current"] else "[dim]"
+        table.add_row(f"{style}{r['fact']}", r["first_seen"], r["kind"], f"{style}{figure(r)}", usd,
+                      r["subject"] or "", r["metric"] or "", r["period"] or "", r["status"] or "",
+                      str(r["articles"]), ",".join(r["langs"]), "; ".join(links))
+    Console(soft_wrap=False).print(table)
+
+
 def write_runs(runs: list[dict]) -> None:
     """The summary `computewatch crawl` ends with: one row per source."""
     from rich.console import Console

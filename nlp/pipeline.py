@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from nlp import article as article_mod
+from nlp import semantics
 from nlp.claims import extract_claims
 from nlp.types import Article, Claim
 
@@ -32,9 +34,12 @@ def read_page(body: bytes, source: str, content_type: str | None = None,
     return art
 
 
-def claims_of(art: Article, source: str | None = None) -> list[Claim]:
+def claims_of(art: Article, source: str | None = None, fetched: date | None = None) -> list[Claim]:
+    """The article's claims with what they mean, resolved against its published date, else
+    `fetched` (else today: a page read now was fetched now)."""
     title_end = len(art.title) if art.title and art.text.startswith(art.title) else 0
-    return extract_claims(art.text, art.lang, source=source, title_end=title_end)
+    claims = extract_claims(art.text, art.lang, source=source, title_end=title_end)
+    return semantics.annotate(claims, art.text, semantics.article_date(art.published, fetched))
 
 
 def extract_text(text: str, source: str | None = None, lang: str | None = None) -> Extraction:
@@ -42,4 +47,5 @@ def extract_text(text: str, source: str | None = None, lang: str | None = None) 
     if lang:
         art.lang = lang
     title_end = len(art.title) if art.title else 0
-    return Extraction(art, extract_claims(art.text, art.lang, source=source, title_end=title_end))
+    claims = extract_claims(art.text, art.lang, source=source, title_end=title_end)
+    return Extraction(art, semantics.annotate(claims, art.text, semantics.article_date(art.published)))

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 # Kinds of the lower layer (`computewatch mentions`) and of claims.
 MENTION_KINDS = ("number", "percent", "money", "gpu_count", "power")
@@ -52,7 +52,11 @@ class Article:
 
 @dataclass(slots=True)
 class Claim:
-    """One numeric claim: the contract of `computewatch extract --format jsonl` (DESIGN.md)."""
+    """One numeric claim: the contract of `computewatch extract --format jsonl` (DESIGN.md).
+
+    The one definition of the claim schema: storage columns, query rows, CSV headers and the
+    CLI derive their field lists from it (CLAIM_FIELDS, STORED_CLAIM_FIELDS).
+    """
 
     kind: str
     value: float
@@ -62,13 +66,27 @@ class Claim:
     approx: str | None
     subject: str | None
     metric: str | None
+    # What the figure means (nlp.semantics): filled after extraction, once the date is known.
+    status: str | None = field(default=None, kw_only=True)       # actual | planned | estimate
+    period: str | None = field(default=None, kw_only=True)       # 2025, FY2025, 2025Q2, by 2027-12
+    value_usd: float | None = field(default=None, kw_only=True)
+    value_usd_max: float | None = field(default=None, kw_only=True)
+    h100e: float | None = field(default=None, kw_only=True)
     text: str
     sentence: str
     start: int
     end: int
     lang: str
     source: str | None = None
+    # For grouping into facts: the text gives this figure as an earlier one ("raised from X"),
+    # and the named site/project it is about (nlp/data/referents.toml), if any.
+    earlier: bool = field(default=False, kw_only=True)
+    referent: str | None = field(default=None, kw_only=True)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
+
+CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
+# What storage keeps of a claim: all but where it was read (the article says that).
+STORED_CLAIM_FIELDS = tuple(f for f in CLAIM_FIELDS if f != "source")

@@ -8,11 +8,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from nlp.types import STORED_CLAIM_FIELDS
+from storage import facts
 from storage.models import Article, Claim, Page
 from storage.pages import mark_page, utcnow
 
-CLAIM_COLUMNS = ("kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
-                 "text", "sentence", "start", "end", "lang")
+CLAIM_COLUMNS = STORED_CLAIM_FIELDS
+_COLUMN_DEFAULTS = {"earlier": False}
 
 
 @dataclass(slots=True)
@@ -61,7 +63,10 @@ def save(session: Session, page: Page, record: ArticleRecord, claims: list[dict]
     other = session.scalar(select(Article).where(Article.content_hash == record.content_hash))
     if other is not None and (owned is None or other.id != owned.id):
         if owned is not None:            # the extractor now reads this page as another's text
+            gone = facts.facts_of_article(session, owned.id)
             session.delete(owned)
+            session.flush()
+            facts.prune(session, gone)
             session.flush()
         mark_page(session, page.id, "duplicate", version, other.id,
                   detail=f"same text as article {other.id}")
@@ -74,6 +79,7 @@ def save(session: Session, page: Page, record: ArticleRecord, claims: list[dict]
         encoding=record.encoding, text=record.text, topic_score=record.topic_score,
         relevant=record.relevant, extractor_version=version)
     new = owned is None
+    previous: set[int] = set()
     if new:
         owned = Article(first_page_id=page.id, source_id=page.source_id, created_at=utcnow(), **fields)
         try:
@@ -90,13 +96,21 @@ def save(session: Session, page: Page, record: ArticleRecord, claims: list[dict]
     else:
         for k, v in fields.items():
             setattr(owned, k, v)
+        previous = facts.facts_of_article(session, owned.id)
         session.execute(delete(Claim).where(Claim.article_id == owned.id))
     kept = claims if record.relevant else []
+    if kept and record.published is None:
+        # Undated: periods and exchange rates are those of the fetch date, not of today's run.
+        from nlp import semantics
+        kept = semantics.annotate_dicts(kept, record.text, fields["reported_on"])
     if kept:
         session.execute(Claim.__table__.insert(), [
-            {**{k: c[k] for k in CLAIM_COLUMNS}, "article_id": owned.id, "extractor_version": version}
+            {**{k: c.get(k, _COLUMN_DEFAULTS.get(k)) for k in CLAIM_COLUMNS},
+             "article_id": owned.id, "extractor_version": version}
             for c in _unique_spans(kept)])
     mark_page(session, page.id, "article" if record.relevant else "irrelevant", version, owned.id)
+    # The facts follow the claims in the same transaction (DESIGN.md "Facts").
+    facts.consolidate(session, owned.id, previous)
     return Saved("article" if record.relevant else "irrelevant", owned.id, new, len(kept))
 
 
@@ -114,6 +128,8 @@ def save_not_article(session: Session, page: Page, reason: str, version: str) ->
     """A page that holds no article (a PDF, an empty or listing page): remember why."""
     owned = session.scalar(select(Article).where(Article.first_page_id == page.id))
     if owned is not None:
+        gone = facts.facts_of_article(session, owned.id)
         session.delete(owned)
         session.flush()
+        facts.prune(session, gone)
     mark_page(session, page.id, "not_article", version, None, detail=reason)

@@ -110,11 +110,57 @@ class Claim(Base):
     end: Mapped[int] = mapped_column(Integer)
     lang: Mapped[str] = mapped_column(String(8))
     extractor_version: Mapped[str] = mapped_column(String(40))
-    # Reserved for the data model's next steps (DESIGN.md): filled by later stages, null for now.
-    status: Mapped[str | None] = mapped_column(String(20))        # announced | planned | operational
-    period: Mapped[str | None] = mapped_column(String(40))        # 2024Q2, FY2025, "by end of 2024"
+    # What the figure means (nlp.semantics, DESIGN.md "What a figure means").
+    status: Mapped[str | None] = mapped_column(String(20))        # actual | planned | estimate
+    period: Mapped[str | None] = mapped_column(String(40))        # 2025, FY2025, 2025Q2, by 2027-12
     value_usd: Mapped[float | None] = mapped_column(Float)
+    value_usd_max: Mapped[float | None] = mapped_column(Float)
+    h100e: Mapped[float | None] = mapped_column(Float)
+    earlier: Mapped[bool] = mapped_column(Boolean, default=False)  # given as an earlier figure
+    referent: Mapped[str | None] = mapped_column(String(200))     # named sites: "Abilene|Texas"
+    # The fact it reports (storage.facts keeps this up to date as claims are stored).
+    fact_id: Mapped[int | None] = mapped_column(ForeignKey("facts.id", ondelete="SET NULL"), index=True)
     article: Mapped[Article] = relationship(back_populates="claims")
+
+
+class Fact(Base):
+    """One figure about one thing, however many articles report it (DESIGN.md "Facts").
+
+    Kept up to date by storage.facts.consolidate as each article's claims are stored; a fact
+    keeps its id as reports join it. The figure and labels are the consensus of its claims;
+    articles, first_seen and last_seen are kept here so that listing facts reads no claims.
+    """
+
+    __tablename__ = "facts"
+    __table_args__ = (Index("ix_facts_key", "subject", "kind", "family", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    metric: Mapped[str | None] = mapped_column(String(40))
+    family: Mapped[str | None] = mapped_column(String(40))       # metrics that may name one figure
+    period: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str | None] = mapped_column(String(20))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    referent: Mapped[str | None] = mapped_column(String(200))
+    value: Mapped[float] = mapped_column(Float)
+    value_max: Mapped[float | None] = mapped_column(Float)
+    value_usd: Mapped[float | None] = mapped_column(Float, index=True)
+    value_usd_max: Mapped[float | None] = mapped_column(Float)
+    h100e: Mapped[float | None] = mapped_column(Float)
+    first_seen: Mapped[date] = mapped_column(Date, index=True)
+    last_seen: Mapped[date] = mapped_column(Date)
+    articles: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("facts.id", ondelete="SET NULL"), index=True)
+
+
+class FactConflict(Base):
+    """Two facts giving different figures for the same thing at the same time (lower id first)."""
+
+    __tablename__ = "fact_conflicts"
+    fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), primary_key=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), primary_key=True,
+                                          index=True)
 
 
 class Entity(Base):

@@ -4,15 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from nlp.types import CLAIM_FIELDS
 from storage.db import SCHEDULER_JOBS
 from storage.models import Article, Claim, CrawlRun, Source
 
-CLAIM_ROW_FIELDS = ["kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
-                    "text", "sentence", "start", "end", "lang", "source", "url", "title",
-                    "published", "extractor_version"]
+# The claim schema (nlp.types.Claim), then where it was reported and which fact it reports.
+CLAIM_ROW_FIELDS = list(CLAIM_FIELDS) + ["url", "title", "published", "extractor_version", "claim", "fact"]
 
 
 @dataclass
@@ -23,8 +23,13 @@ class ClaimFilter:
     since: date | None = None
     until: date | None = None
     source: str | None = None
-    min_value: float | None = None
+    min_value: float | None = None       # money: compared in US dollars (value_usd)
     limit: int | None = None
+    fact: int | None = None
+    metric: str | None = None
+    period: str | None = None
+    status: str | None = None
+    currency: str | None = None
 
 
 def claims(session: Session, f: ClaimFilter) -> list[dict]:
@@ -46,14 +51,26 @@ def claims(session: Session, f: ClaimFilter) -> list[dict]:
     if f.source:
         q = q.where(Source.name == f.source)
     if f.min_value is not None:
-        q = q.where(Claim.value >= f.min_value)
+        # Money is compared in dollars, so that 3000亿元 and $40 billion are on one scale.
+        q = q.where(or_(and_(Claim.kind == "money", Claim.value_usd >= f.min_value),
+                        and_(Claim.kind != "money", Claim.value >= f.min_value)))
+    if f.fact is not None:
+        q = q.where(Claim.fact_id == f.fact)
+    if f.metric:
+        q = q.where(Claim.metric == f.metric)
+    if f.period:
+        q = q.where(Claim.period == f.period)
+    if f.status:
+        q = q.where(Claim.status == f.status)
+    if f.currency:
+        q = q.where(Claim.currency == f.currency.upper())
     q = q.order_by(Article.reported_on.desc(), Article.id.desc(), Claim.start)
     if f.limit:
         q = q.limit(f.limit)
     rows = []
     for claim, url, title, published, reported_on, source_name in session.execute(q):
         row = {k: getattr(claim, k) for k in CLAIM_ROW_FIELDS if hasattr(Claim, k) and k != "source"}
-        row.update(source=source_name, url=url, title=title,
+        row.update(claim=claim.id, fact=claim.fact_id, source=source_name, url=url, title=title,
                    published=published.isoformat() if published else None,
                    reported_on=reported_on.isoformat())
         rows.append({k: row.get(k) for k in CLAIM_ROW_FIELDS + ["reported_on"]})

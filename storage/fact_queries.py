@@ -1,0 +1,121 @@
+"""Analyst queries over facts: each fact with its reports, sources, languages and links
+(the `computewatch facts` contract, DESIGN.md "Facts")."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, Claim, Fact, FactConflict, Source
+
+FACT_FIELDS = ["fact", "subject", "kind", "metric", "period", "status", "unit", "currency", "value",
+               "value_max", "value_usd", "value_usd_max", "h100e", "first_seen", "last_seen",
+               "articles", "sources", "langs", "claims", "supersedes", "superseded_by",
+               "conflicts_with", "referent", "current"]
+FACT_CLAIM_FIELDS = ["claim", "url", "title", "reported_on", "lang", "text", "sentence", "start", "end",
+                     "value", "value_max", "currency", "source", "earlier"]
+SORTS = {"first_seen": (Fact.first_seen, Fact.id), "value_usd": (Fact.value_usd.desc(), Fact.id),
+         "articles": (Fact.articles.desc(), Fact.id)}
+
+
+@dataclass
+class FactFilter:
+    subjects: list[str] | None = None     # canonical names (resolve aliases first)
+    kinds: list[str] | None = None
+    metric: str | None = None
+    period: str | None = None
+    status: str | None = None
+    lang: str | None = None               # reported in this language (at least one claim)
+    since: date | None = None             # reported on or after (its latest report)
+    until: date | None = None             # reported on or before (its first report)
+    min_articles: int | None = None
+    sort: str = "first_seen"
+    limit: int | None = None
+
+
+def _where(q, f: FactFilter):
+    if f.subjects:
+        q = q.where(Fact.subject.in_(f.subjects))
+    if f.kinds:
+        q = q.where(Fact.kind.in_(f.kinds))
+    if f.metric:
+        q = q.where(Fact.metric == f.metric)
+    if f.period:
+        q = q.where(Fact.period == f.period)
+    if f.status:
+        q = q.where(Fact.status == f.status)
+    if f.since:
+        q = q.where(Fact.last_seen >= f.since)
+    if f.until:
+        q = q.where(Fact.first_seen <= f.until)
+    if f.min_articles:
+        q = q.where(Fact.articles >= f.min_articles)
+    if f.lang:
+        q = q.where(exists().where(Claim.fact_id == Fact.id, Claim.lang == f.lang))
+    return q
+
+
+def facts(session: Session, f: FactFilter) -> list[dict]:
+    """Facts matching `f`, each with every field of the contract, its claims included."""
+    q = _where(select(Fact), f).order_by(*SORTS[f.sort])
+    if f.limit:
+        q = q.limit(f.limit)
+    chosen = list(session.scalars(q))
+    if not chosen:
+        return []
+    ids = _where(select(Fact.id), f)
+    if f.limit:
+        ids = ids.order_by(*SORTS[f.sort]).limit(f.limit)
+    reports: dict[int, list[dict]] = defaultdict(list)
+    cq = (select(Claim.fact_id, Claim.id, Article.url, Article.title, Article.reported_on, Claim.lang,
+                 Claim.text, Claim.sentence, Claim.start, Claim.end, Claim.value, Claim.value_max,
+                 Claim.currency, Source.name, Claim.earlier)
+          .join(Article, Article.id == Claim.article_id)
+          .outerjoin(Source, Source.id == Article.source_id)
+          .where(Claim.fact_id.in_(ids.scalar_subquery() if f.limit else ids))
+          .order_by(Claim.fact_id, Article.reported_on, Claim.id))
+    for row in session.execute(cq):
+        d = dict(zip(FACT_CLAIM_FIELDS, row[1:]))
+        d["reported_on"] = d["reported_on"].isoformat()
+        reports[row[0]].append(d)
+    supersedes: dict[int, list[int]] = defaultdict(list)
+    for fid, newer in session.execute(select(Fact.id, Fact.superseded_by)
+                                      .where(Fact.superseded_by.is_not(None)).order_by(Fact.id)):
+        supersedes[newer].append(fid)
+    conflicts: dict[int, list[int]] = defaultdict(list)
+    for a, b in session.execute(select(FactConflict.fact_id, FactConflict.other_id)):
+        conflicts[a].append(b)
+        conflicts[b].append(a)
+    out = []
+    for fact in chosen:
+        claims = reports.get(fact.id, [])
+        out.append({
+            "fact": fact.id, "subject": fact.subject, "kind": fact.kind, "metric": fact.metric,
+            "period": fact.period, "status": fact.status, "unit": fact.unit, "currency": fact.currency,
+            "value": fact.value, "value_max": fact.value_max, "value_usd": fact.value_usd,
+            "value_usd_max": fact.value_usd_max, "h100e": fact.h100e,
+            "first_seen": fact.first_seen.isoformat(), "last_seen": fact.last_seen.isoformat(),
+            "articles": fact.articles,
+            "sources": sorted({c["source"] for c in claims if c["source"]}),
+            "langs": sorted({c["lang"] for c in claims}),
+            "claims": claims,
+            "supersedes": supersedes.get(fact.id, []),
+            "superseded_by": fact.superseded_by,
+            "conflicts_with": sorted(conflicts.get(fact.id, [])),
+            "referent": fact.referent,
+            # A replaced figure, or one only ever given as an earlier one, is not current.
+            "current": fact.superseded_by is None and not all(c["earlier"] for c in claims),
+        })
+    return out
+
+
+def flat(row: dict) -> dict:
+    """A fact for CSV: lists joined, the reports as their claim ids and URLs."""
+    out = dict(row)
+    for k in ("sources", "langs", "supersedes", "conflicts_with"):
+        out[k] = " ".join(str(x) for x in row[k])
+    out["claims"] = " ".join(f"{c['claim']}:{c['url']}" for c in row["claims"])
+    return out
