@@ -50,7 +50,10 @@ def _templates() -> Environment:
 
 
 def create_app(database) -> Starlette:
+    from computewatch.web import charts
+
     env = _templates()
+    charts.warm_up()
 
     def render(request: Request, fmt: str, page: Page) -> Response:
         links = _paging(request, fmt, page)

@@ -7,6 +7,14 @@ from datetime import date
 AXIS = {"money": "US dollars", "gpu_count": "chips", "power": "watts"}
 
 
+def warm_up() -> None:
+    """Load matplotlib (and let it build its font cache, seconds on a new machine) in the
+    background at start, so the first chart a user asks for comes as fast as the others."""
+    import threading
+
+    threading.Thread(target=lambda: timeline([], "money"), name="charts-warm-up", daemon=True).start()
+
+
 def timeline(facts: list[dict], kind: str) -> str:
     """A subject's facts of one kind: figure against first-seen date, one colour per metric."""
     import matplotlib
