@@ -27,6 +27,7 @@ demo: install
 
 # Every test, with the real services (PostgreSQL, Redis) started on 127.0.0.1 and stopped afterwards.
 test: install
+	scripts/browser.sh
 	scripts/with-services.sh $(VENV)/bin/python -m pytest -q
 
 # Quick loop while developing: no PostgreSQL or Redis (their tests skip, saying so).

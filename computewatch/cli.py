@@ -156,11 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("claims", help="query the stored claims")
     q.add_argument("--subject", action="append", type=_subject, metavar="X",
                    help="organisation, by any alias (repeatable)")
-    q.add_argument("--kind", choices=list(CLAIM_KINDS))
+    q.add_argument("--kind", action="append", choices=list(CLAIM_KINDS), help="repeatable")
     q.add_argument("--lang", choices=["en", "zh"])
-    q.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="reported on or after")
-    q.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="reported on or before")
-    q.add_argument("--source", metavar="NAME")
+    q.add_argument("--since", type=_date, metavar="DATE", help="reported on or after (YYYY-MM-DD or 30d, 2w, 6m, 1y)")
+    q.add_argument("--until", type=_date, metavar="DATE", help="reported on or before")
+    q.add_argument("--source", action="append", metavar="NAME", help="repeatable")
+    q.add_argument("--sort", choices=["reported_on", "value"], default="reported_on",
+                   help="newest report first, or largest figure first (money in US dollars)")
     q.add_argument("--min-value", type=float, metavar="V", help="at least V (money: in US dollars)")
     q.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
     q.add_argument("--limit", type=_limit, metavar="N")
@@ -204,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="records fetched on or before")
     _db_option(im)
     im.set_defaults(func=cmd_import)
+
+    sv = sub.add_parser("serve", help="a read-only web app over the database (every page also .json and .csv)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=_port, default=8000)
+    _db_option(sv)
+    sv.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("sources", help="list the configured sources")
     s.add_argument("--sources", metavar="FILE")
@@ -266,13 +274,23 @@ def _subject(text: str) -> str:
     return text
 
 
+def _port(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 < n < 65536:
+        raise argparse.ArgumentTypeError(f"not a port number (1-65535): {text!r}")
+    return n
+
+
 def _date(text: str):
-    from datetime import date
+    from computewatch.params import BadValue, day
 
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        return day(text)
+    except BadValue as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def cmd_crawl(args) -> int:
@@ -347,8 +365,8 @@ def cmd_claims(args) -> int:
         if args.subject:
             subjects = sorted({name for x in args.subject for name in entities.resolve(s, x)})
         rows = queries.claims(s, queries.ClaimFilter(
-            subjects=subjects, kind=args.kind, lang=args.lang, since=args.since, until=args.until,
-            source=args.source, min_value=args.min_value, limit=args.limit, fact=args.fact,
+            subjects=subjects, kinds=args.kind, lang=args.lang, since=args.since, until=args.until,
+            sources=args.source, min_value=args.min_value, limit=args.limit, fact=args.fact, sort=args.sort,
             metric=args.metric, period=args.period, status=args.status, currency=args.currency))
     database.dispose()
     if args.format == "jsonl":
@@ -386,6 +404,32 @@ def cmd_facts(args) -> int:
     else:
         from computewatch.output import write_facts_table
         write_facts_table(rows)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import ipaddress
+
+    import uvicorn
+
+    from computewatch.web.app import create_app
+    from storage.db import describe, open_readonly
+
+    database = open_readonly(args.conf.db)
+    try:
+        local = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        local = args.host == "localhost"
+    if not local:
+        print(f"computewatch: warning: serving on {args.host}: reachable from other machines "
+              "(the app is read-only, but anyone who can reach it can read the database)", file=sys.stderr)
+    print(f"computewatch: serving {describe(args.conf.db)} read-only on http://{args.host}:{args.port}/",
+          file=sys.stderr, flush=True)
+    try:
+        uvicorn.run(create_app(database), host=args.host, port=args.port, log_level="warning",
+                    access_log=False)
+    finally:
+        database.dispose()
     return 0
 
 

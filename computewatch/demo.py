@@ -53,7 +53,7 @@ def run(conf) -> int:
     write_runs([r.__dict__ for r in results])
     database = open_database(conf.db)
     with database.session() as s:
-        rows = queries.claims(s, queries.ClaimFilter(source=SOURCE_NAME))
+        rows = queries.claims(s, queries.ClaimFilter(sources=[SOURCE_NAME]))
     database.dispose()
     write_claims_table(rows)
     print(f"{len(rows)} claims from the sample site are in {describe(conf.db)}; "

@@ -20,12 +20,27 @@ def human(value: float | None) -> str:
     return f"{value:.4g}"
 
 
+def watts(value: float | None) -> str:
+    """1.2e9 -> '1.2 GW', 1.5e8 -> '150 MW': power as the industry writes it."""
+    if value is None:
+        return ""
+    for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.4g} {prefix}W"
+    return f"{value:.4g} W"
+
+
 def figure(row: dict) -> str:
+    approx = {"about": "~", "over": ">", "under": "<", "up_to": "≤"}.get(row.get("approx") or "", "")
+    if row.get("kind") == "power":
+        lo, hi = watts(row.get("value")), watts(row.get("value_max"))
+        if hi and lo.split(" ")[1] == hi.split(" ")[1]:         # 1–2 GW, but 500 MW–1.2 GW
+            lo = lo.split(" ")[0]
+        return approx + (f"{lo}–{hi}" if hi else lo)
     v = human(row.get("value"))
     if row.get("value_max") is not None:
         v += "–" + human(row["value_max"])
     unit = row.get("currency") if row.get("kind") == "money" else row.get("unit")
-    approx = {"about": "~", "over": ">", "under": "<", "up_to": "≤"}.get(row.get("approx") or "", "")
     return f"{approx}{v} {unit or ''}".strip()
 
 

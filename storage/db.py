@@ -333,3 +333,52 @@ def sqlite_path(url: str) -> str | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return os.path.abspath(os.path.expanduser(parsed.database))
+
+
+def _readonly_sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=ON")         # a second lock: no statement may write
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def open_readonly(url: str) -> Database:
+    """An existing database opened for reading only (`serve`, queries of a copy one may not
+    write): never created, never migrated; an older schema is refused with what to run."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+        parsed.port         # noqa: B018  a bad port fails here, not at the first query
+    except (ArgumentError, ValueError):
+        raise DatabaseError(f"{describe(url)}: not a database URL (try sqlite:///path or postgresql://...)") from None
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:" or not Path(path).expanduser().is_file():
+            raise DatabaseError(f"{describe(url)}: no such database file")
+        file = Path(path).expanduser().resolve()
+        # mode=ro: SQLite opens the file read-only, so a copy on read-only media can be queried.
+        engine = create_engine(f"sqlite:///file:{file}?mode=ro&uri=true")
+        event.listen(engine, "connect", _readonly_sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    elif parsed.get_backend_name() == "postgresql":
+        engine = create_engine(url, pool_pre_ping=True, connect_args={
+            "connect_timeout": 10, "options": "-c default_transaction_read_only=on"})
+    else:
+        raise DatabaseError(f"{describe(url)}: unsupported database (SQLite or PostgreSQL)")
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as e:
+        engine.dispose()
+        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        raise DatabaseError(f"{describe(url)}: cannot open the database: {_scrub(reason, url)}") from None
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    if current != head:
+        engine.dispose()
+        what = "not a computewatch database" if current is None else "an older schema"
+        raise DatabaseError(f"{describe(url)}: {what} (run `computewatch db upgrade --db URL` first)")
+    return Database(url, engine)

@@ -40,3 +40,11 @@ def resolve(session: Session, name: str) -> list[str]:
             EntityAlias.alias.ilike(pattern, escape="\\"))))
     found |= set(session.scalars(select(Entity.name).where(Entity.name.ilike(pattern, escape="\\"))))
     return sorted(found) or [name]
+
+
+def known(session: Session, name: str) -> bool:
+    """Whether `name` is an organisation of the lexicon, by its name or an alias (any case)."""
+    pattern = like_literal(name)
+    return bool(session.scalar(select(Entity.id).where(Entity.name.ilike(pattern, escape="\\")).limit(1))
+                or session.scalar(select(EntityAlias.id).where(
+                    EntityAlias.alias.ilike(pattern, escape="\\")).limit(1)))

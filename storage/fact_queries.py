@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Claim, Fact, FactConflict, Source
@@ -18,7 +18,7 @@ FACT_FIELDS = ["fact", "subject", "kind", "metric", "period", "status", "unit", 
 FACT_CLAIM_FIELDS = ["claim", "url", "title", "reported_on", "lang", "text", "sentence", "start", "end",
                      "value", "value_max", "currency", "source", "earlier"]
 SORTS = {"first_seen": (Fact.first_seen, Fact.id), "value_usd": (Fact.value_usd.desc(), Fact.id),
-         "articles": (Fact.articles.desc(), Fact.id)}
+         "articles": (Fact.articles.desc(), Fact.id), "newest": (Fact.last_seen.desc(), Fact.id.desc())}
 
 
 @dataclass
@@ -34,6 +34,9 @@ class FactFilter:
     min_articles: int | None = None
     sort: str = "first_seen"
     limit: int | None = None
+    offset: int | None = None
+    ids: list[int] | None = None
+    sources: list[str] | None = None      # reported by one of these sources (at least one claim)
 
 
 def _where(q, f: FactFilter):
@@ -55,6 +58,11 @@ def _where(q, f: FactFilter):
         q = q.where(Fact.articles >= f.min_articles)
     if f.lang:
         q = q.where(exists().where(Claim.fact_id == Fact.id, Claim.lang == f.lang))
+    if f.ids:
+        q = q.where(Fact.id.in_(f.ids))
+    if f.sources:
+        q = q.where(exists().where(Claim.fact_id == Fact.id, Article.id == Claim.article_id,
+                                   Source.id == Article.source_id, Source.name.in_(f.sources)))
     return q
 
 
@@ -69,23 +77,24 @@ def facts(session: Session, f: FactFilter) -> list[dict]:
     Plain rows, not ORM objects, and three queries whatever the number of facts: listing
     100,000 claims' facts stays well under a second.
     """
-    ids = _where(select(Fact.id), f)
-    if f.limit:
-        ids = ids.order_by(*SORTS[f.sort]).limit(f.limit)
     q = _where(select(*[getattr(Fact, c) for c in _FACT_COLUMNS]), f).order_by(*SORTS[f.sort])
     if f.limit:
         q = q.limit(f.limit)
+    if f.offset:
+        q = q.offset(f.offset)
     conn = session.connection()          # Core rows: no ORM bookkeeping per row
     chosen = conn.execute(q).all()
     if not chosen:
         return []
+    # A page of facts: their ids; all of them: the same filter as a subquery.
+    ids = [row[0] for row in chosen] if (f.limit or f.offset) else _where(select(Fact.id), f)
     reports: dict[int, list[dict]] = defaultdict(list)
     cq = (select(Claim.fact_id, Claim.id, Article.url, Article.title, Article.reported_on, Claim.lang,
                  Claim.text, Claim.sentence, Claim.start, Claim.end, Claim.value, Claim.value_max,
                  Claim.currency, Source.name, Claim.earlier)
           .join(Article, Article.id == Claim.article_id)
           .outerjoin(Source, Source.id == Article.source_id)
-          .where(Claim.fact_id.in_(ids.scalar_subquery() if f.limit else ids))
+          .where(Claim.fact_id.in_(ids))
           .order_by(Claim.fact_id, Article.reported_on, Claim.id))
     names = FACT_CLAIM_FIELDS
     for row in conn.execute(cq):
@@ -94,10 +103,11 @@ def facts(session: Session, f: FactFilter) -> list[dict]:
         reports[row[0]].append(d)
     supersedes: dict[int, list[int]] = defaultdict(list)
     for fid, newer in conn.execute(select(Fact.id, Fact.superseded_by)
-                                      .where(Fact.superseded_by.is_not(None)).order_by(Fact.id)):
+                                   .where(Fact.superseded_by.in_(ids)).order_by(Fact.id)):
         supersedes[newer].append(fid)
     conflicts: dict[int, list[int]] = defaultdict(list)
-    for a, b in conn.execute(select(FactConflict.fact_id, FactConflict.other_id)):
+    for a, b in conn.execute(select(FactConflict.fact_id, FactConflict.other_id).where(
+            or_(FactConflict.fact_id.in_(ids), FactConflict.other_id.in_(ids)))):
         conflicts[a].append(b)
         conflicts[b].append(a)
     out = []
@@ -132,3 +142,53 @@ def flat(row: dict) -> dict:
         out[k] = " ".join(str(x) for x in row[k])
     out["claims"] = " ".join(f"{c['claim']}:{c['url']}" for c in row["claims"])
     return out
+
+
+def fact_count(session: Session, f: FactFilter) -> int:
+    return session.scalar(_where(select(func.count(Fact.id)), f))
+
+
+FACT_FACETS = {"subject": Fact.subject, "kind": Fact.kind, "metric": Fact.metric,
+               "period": Fact.period, "status": Fact.status}
+
+
+def fact_facets(session: Session, f: FactFilter, top: int = 12) -> dict[str, list[tuple]]:
+    """facet -> [(value, facts)], the most frequent first, within the current filter; languages
+    and sources count the facts they reported."""
+    out = {}
+    for name, col in FACT_FACETS.items():
+        q = _where(select(col, func.count(Fact.id)), f).where(col.is_not(None))
+        out[name] = [tuple(r) for r in session.execute(
+            q.group_by(col).order_by(func.count(Fact.id).desc(), col).limit(top))]
+    chosen = _where(select(Fact.id), f).subquery()
+    n = func.count(func.distinct(Claim.fact_id))
+    out["lang"] = [tuple(r) for r in session.execute(
+        select(Claim.lang, n).where(Claim.fact_id.in_(select(chosen.c.id)))
+        .group_by(Claim.lang).order_by(n.desc()))]
+    out["source"] = [tuple(r) for r in session.execute(
+        select(Source.name, n).join(Article, Article.source_id == Source.id)
+        .join(Claim, Claim.article_id == Article.id).where(Claim.fact_id.in_(select(chosen.c.id)))
+        .group_by(Source.name).order_by(n.desc()).limit(top))]
+    return out
+
+
+def chain(session: Session, fact_id: int) -> list[int]:
+    """The fact's supersedes chain, oldest figure first: the ones it replaced, it, its successors."""
+    before, seen = [], {fact_id}
+    current = fact_id
+    while True:
+        prev = session.scalar(select(Fact.id).where(Fact.superseded_by == current).order_by(Fact.id).limit(1))
+        if prev is None or prev in seen:
+            break
+        before.append(prev)
+        seen.add(prev)
+        current = prev
+    after, current = [], fact_id
+    while True:
+        nxt = session.scalar(select(Fact.superseded_by).where(Fact.id == current))
+        if nxt is None or nxt in seen:
+            break
+        after.append(nxt)
+        seen.add(nxt)
+        current = nxt
+    return before[::-1] + [fact_id] + after

@@ -11,44 +11,49 @@ from nlp.types import CLAIM_FIELDS
 from storage.models import Article, Claim, CrawlRun, ScheduleState, Source
 
 # The claim schema (nlp.types.Claim), then where it was reported and which fact it reports.
-CLAIM_ROW_FIELDS = list(CLAIM_FIELDS) + ["url", "title", "published", "extractor_version", "claim", "fact"]
+CLAIM_ROW_FIELDS = list(CLAIM_FIELDS) + ["url", "title", "published", "reported_on", "extractor_version",
+                                         "claim", "fact", "article"]
 
 
 @dataclass
 class ClaimFilter:
     subjects: list[str] | None = None    # canonical names (resolve aliases first)
-    kind: str | None = None
+    kinds: list[str] | None = None
     lang: str | None = None
     since: date | None = None
     until: date | None = None
-    source: str | None = None
+    sources: list[str] | None = None
     min_value: float | None = None       # money: compared in US dollars (value_usd)
     limit: int | None = None
+    offset: int | None = None
     fact: int | None = None
     metric: str | None = None
     period: str | None = None
     status: str | None = None
     currency: str | None = None
+    article: int | None = None
+    sort: str = "reported_on"            # reported_on (newest first) | value (largest first)
 
 
-def claims(session: Session, f: ClaimFilter) -> list[dict]:
-    """Claims, newest report first, each with its article's URL, title, date and source name."""
-    q = (select(Claim, Article.url, Article.title, Article.published, Article.reported_on,
-                Source.name.label("source_name"))
-         .join(Article, Article.id == Claim.article_id)
-         .outerjoin(Source, Source.id == Article.source_id))
+CLAIM_SORTS = {"reported_on": (Article.reported_on.desc(), Article.id.desc(), Claim.start),
+               "value": (func.coalesce(Claim.value_usd, Claim.value).desc(), Claim.id)}
+
+
+def _claims_from(q, f: ClaimFilter):
+    """`q` (over claims) joined to articles and sources and narrowed to what `f` asks."""
+    q = q.join(Article, Article.id == Claim.article_id).outerjoin(Source, Source.id == Article.source_id)
     if f.subjects:
         q = q.where(Claim.subject.in_(f.subjects))
-    if f.kind:
-        q = q.where(Claim.kind == f.kind)
+    if f.kinds:
+        q = q.where(Claim.kind.in_(f.kinds))
     if f.lang:
         q = q.where(Claim.lang == f.lang)
     if f.since:
         q = q.where(Article.reported_on >= f.since)
     if f.until:
         q = q.where(Article.reported_on <= f.until)
-    if f.source:
-        q = q.where(Source.name == f.source)
+    if f.sources:
+        q = q.where(Source.name.in_(f.sources))
     if f.min_value is not None:
         # Money is compared in dollars, so that 3000亿元 and $40 billion are on one scale.
         q = q.where(or_(and_(Claim.kind == "money", Claim.value_usd >= f.min_value),
@@ -63,17 +68,48 @@ def claims(session: Session, f: ClaimFilter) -> list[dict]:
         q = q.where(Claim.status == f.status)
     if f.currency:
         q = q.where(Claim.currency == f.currency.upper())
-    q = q.order_by(Article.reported_on.desc(), Article.id.desc(), Claim.start)
+    if f.article is not None:
+        q = q.where(Claim.article_id == f.article)
+    return q
+
+
+def claims(session: Session, f: ClaimFilter) -> list[dict]:
+    """Claims, newest report first (or largest), each with its article's URL, title, date and source."""
+    q = _claims_from(select(Claim, Article.url, Article.title, Article.published, Article.reported_on,
+                            Source.name.label("source_name")), f)
+    q = q.order_by(*CLAIM_SORTS[f.sort])
     if f.limit:
         q = q.limit(f.limit)
+    if f.offset:
+        q = q.offset(f.offset)
     rows = []
     for claim, url, title, published, reported_on, source_name in session.execute(q):
         row = {k: getattr(claim, k) for k in CLAIM_ROW_FIELDS if hasattr(Claim, k) and k != "source"}
         row.update(claim=claim.id, fact=claim.fact_id, source=source_name, url=url, title=title,
+                   article=claim.article_id,
                    published=published.isoformat() if published else None,
                    reported_on=reported_on.isoformat())
-        rows.append({k: row.get(k) for k in CLAIM_ROW_FIELDS + ["reported_on"]})
+        rows.append({k: row.get(k) for k in CLAIM_ROW_FIELDS})
     return rows
+
+
+def claim_count(session: Session, f: ClaimFilter) -> int:
+    return session.scalar(_claims_from(select(func.count(Claim.id)), f))
+
+
+CLAIM_FACETS = {"kind": Claim.kind, "subject": Claim.subject, "metric": Claim.metric,
+                "lang": Claim.lang, "source": Source.name, "status": Claim.status,
+                "currency": Claim.currency}
+
+
+def claim_facets(session: Session, f: ClaimFilter, top: int = 12) -> dict[str, list[tuple]]:
+    """facet -> [(value, claims)], the most frequent first, within the current filter."""
+    out = {}
+    for name, col in CLAIM_FACETS.items():
+        q = _claims_from(select(col, func.count(Claim.id)), f).where(col.is_not(None))
+        out[name] = [tuple(r) for r in session.execute(
+            q.group_by(col).order_by(func.count(Claim.id).desc(), col).limit(top))]
+    return out
 
 
 def totals_by_source(session: Session) -> dict[str, dict]:

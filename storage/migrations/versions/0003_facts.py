@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_facts'
-down_revision = '0001'
+down_revision = '0002_processing_queue'
 branch_labels = None
 depends_on = None
 

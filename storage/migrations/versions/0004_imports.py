@@ -1,7 +1,7 @@
 """import progress: archive files read by `computewatch import`
 
 Revision ID: 0004_imports
-Revises: 0001
+Revises: 0003_facts
 Create Date: 2026-12-03 08:40:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_imports'
-down_revision = '0001'
+down_revision = '0003_facts'
 branch_labels = None
 depends_on = None
 

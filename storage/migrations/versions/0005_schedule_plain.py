@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0005_schedule_plain'
-down_revision = '0001'
+down_revision = '0004_imports'
 branch_labels = None
 depends_on = None
 
