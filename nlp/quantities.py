@@ -5,6 +5,7 @@ scan runs on folded text (`nlp.textnorm.fold`), so offsets are offsets in the or
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -22,16 +23,20 @@ _LEFT = r"(?<![A-Za-z0-9_.])(?<![A-Za-z]-)"
 # 兆 is a number unit only when it is not the SI prefix of a unit (兆瓦 MW, 兆字节 MB, 兆赫 MHz).
 _ZH_UNIT = rf"(?:[{UNIT_CHARS.replace('兆', '')}]|兆(?![瓦赫字比位帕欧焦]))"
 _ZH_CHAR = rf"(?:[{DIGIT_CHARS}]|{_ZH_UNIT})"
+# Possessive (`*+`): a run is read once, greedily, and never re-split when what follows fails
+# (den of 分之 below); with a plain `*` 25 digits in a row took minutes (exponential backtracking).
 _RUN = (rf"(?:{_ARABIC}|{_ZH_CHAR}|[数几])"
         rf"(?:{_ARABIC}|{_ZH_CHAR}|[点點](?=[{DIGIT_CHARS}])|几(?={_ZH_UNIT})"
-        rf"|[余餘多来个個](?={_ZH_UNIT})|\s{{1,2}}(?=[余餘]?{_ZH_CHAR}))*")
+        rf"|[余餘多来个個](?={_ZH_UNIT})|\s{{1,2}}(?=[余餘]?{_ZH_CHAR}))*+")
 _PERCENT_ZH = rf"百分之(?P<pct_run>{_RUN})"
 # 五分之一 = 1/5, 三又三分之一 = 3 1/3 (百分之二十 is a percent, above)
 _FRACTION_ZH = (rf"(?:(?P<whole>{_RUN})\s*又\s*)?(?P<den>{_RUN})\s*分\s*之\s*(?P<num>负?{_RUN})")
 _NEGATIVE = r"(?P<neg>[负負]|(?<![\w.,)\-~])-(?=\d)|(?:minus|negative)\s+(?=\d))?"
+# Every alternative starts with one of these characters: positions that hold none fail at once.
+_FIRST = rf"(?=[0-9.\-{DIGIT_CHARS}{UNIT_CHARS}数几百负負abefhmnostzABEFHMNOSTZ])"
 _SCAN = re.compile(
-    rf"(?P<pct>{_PERCENT_ZH})|(?P<frac>{_NEGATIVE.replace('neg', 'fneg')}{_FRACTION_ZH})"
-    rf"|{_LEFT}{_NEGATIVE}(?P<run>{_RUN})|(?P<words>{numbers_en.WORD_RUN.pattern})",
+    rf"{_FIRST}(?:(?P<pct>{_PERCENT_ZH})|(?P<frac>{_NEGATIVE.replace('neg', 'fneg')}{_FRACTION_ZH})"
+    rf"|{_LEFT}{_NEGATIVE}(?P<run>{_RUN})|(?P<words>{numbers_en.WORD_RUN.pattern}))",
     re.IGNORECASE,
 )
 # English magnitude after digits: "1.5 billion", "$37bn", "16K", "1,674,200.5 M".
@@ -57,6 +62,20 @@ class Quantity:
     head: float | None = None        # the leading number: 410 of 410亿, 40 of "40 billion"
 
 
+# No figure a newspaper prints has 40 numerals in a row: longer runs (digit strings, hashes, 万万万…)
+# are masked before the scan, so every later step (prefix search, parse) sees bounded runs.
+_MAX_NUMERALS = 40
+_NUMERAL = rf"[0-9{DIGIT_CHARS}{UNIT_CHARS}余餘多来个個数几]"
+_LONG_RUN = re.compile(rf"(?:{_NUMERAL}(?:\s{{1,2}}|[,，.点點])?){{{_MAX_NUMERALS},}}+")
+
+
+def _mask_long_runs(text: str) -> str:
+    """`text` with over-long numeral runs blanked out, its length (and every offset) unchanged."""
+    if not _LONG_RUN.search(text):
+        return text
+    return _LONG_RUN.sub(lambda m: "#" * len(m.group()), text)
+
+
 def _skip_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in lexicon.non_numbers().finditer(text)]
 
@@ -64,6 +83,7 @@ def _skip_spans(text: str) -> list[tuple[int, int]]:
 def scan(text: str) -> list[Quantity]:
     """Every quantity in `text` (already folded), left to right, non-overlapping."""
     out: list[Quantity] = []
+    text = _mask_long_runs(text)
     skips = _skip_spans(text) if re.search(f"[{DIGIT_CHARS}{UNIT_CHARS}]", text) else []
     for m in _SCAN.finditer(text):
         if out and m.start() < out[-1].end:
@@ -165,10 +185,13 @@ def _continue_scales(text: str, q: Quantity, last: float) -> None:
             return
 
 
+_MAX_MAGNITUDE = 10**48
+
+
 def _zh_quantity(run: str, start: int) -> Quantity | None:
     v = numbers_zh.parse(run)
-    if v is None:
-        return None
+    if v is None or not math.isfinite(v.value) or v.magnitude > _MAX_MAGNITUDE:
+        return None                      # 兆兆兆…: no float holds it, and no text means it
     # 万, 百亿 with no digit are words ("千万不要") unless a unit attaches; 十 alone is ten.
     bare = not any(ch.isdigit() or ch in DIGIT_CHARS or ch in "数几十拾" for ch in run)
     return Quantity(start, start + len(run), v.value, v.value_max, multiplier=float(v.magnitude),
