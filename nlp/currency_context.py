@@ -54,6 +54,24 @@ def _paragraph_words() -> tuple[re.Pattern, dict]:
     return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True))), words
 
 
+_GLOSS = re.compile(r"\s?[（(]\s?(?P<word>[^，,、)）\s]{2,4})\s?(?:[，,、]\s?(?P<same>下同|以下同|下文同))?")
+
+
+def _setters(text: str) -> list[tuple[int, str, str, int]]:
+    """(offset, ISO, scope, where its paragraph starts) of every currency word that sets one.
+
+    A gloss that says 下同 (2476.52億元（人民幣，下同）) holds for the rest of the article; a bare
+    currency word (若以新台幣計價) for the rest of its paragraph."""
+    pattern, words = _paragraph_words()
+    out = []
+    for w in pattern.finditer(text):
+        gloss = _GLOSS.match(text, max(0, w.start() - 2))
+        same = gloss and gloss.group("word") == w.group() and gloss.group("same")
+        out.append((w.start(), words[w.group()], "article" if same else "paragraph",
+                    text.rfind("\n", 0, w.start()) + 1))
+    return out
+
+
 def resolve(mentions: list[Mention], text: str, source: str | None = None) -> None:
     """Fill in (in place) the currency of money mentions that the text leaves to context."""
     pending = [m for m in mentions if m.kind == "money"
@@ -61,16 +79,26 @@ def resolve(mentions: list[Mention], text: str, source: str | None = None) -> No
     if not pending:
         return
     default = _data()["default"][locale(text, source)]
+    setters = _setters(text)
     pattern, words = _paragraph_words()
-    money = [m for m in mentions if m.kind == "money"]
+    explicit = [m for m in mentions if m.kind == "money" and m.currency
+                and "implied_currency" not in m.flags and "generic_yuan" not in m.flags]
     for m in pending:
         p_start = text.rfind("\n", 0, m.start) + 1
+        gloss = _GLOSS.match(text, m.end)      # 2476.52 億元 (人民幣，下同): its own gloss first
+        if gloss and gloss.group("word") in words:
+            m.currency = words[gloss.group("word")]
+            continue
         set_here = None
-        for w in pattern.finditer(text, p_start, m.start):
-            set_here = words[w.group()]
+        for off, iso, scope, para in setters:
+            if off < m.start and (scope == "article" or para == p_start):
+                set_here = iso
         if "implied_currency" in m.flags:
-            before = [o for o in money if p_start <= o.end <= m.start and o.currency
-                      and "implied_currency" not in o.flags]
-            m.currency = before[-1].currency if before else set_here or default
+            # the nearest amount before it in the paragraph; else the same figure written in
+            # full elsewhere (a title's 2000亿 is the body's 2000亿美元)
+            before = [o for o in explicit if p_start <= o.end <= m.start]
+            same = [o for o in explicit if abs(o.value - m.value) <= 0.05 * m.value]
+            m.currency = (before[-1].currency if before else same[0].currency if same
+                          else set_here or default)
         else:
             m.currency = set_here or default

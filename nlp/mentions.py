@@ -39,6 +39,7 @@ _CLAUSE_END = re.compile(r"\s*(?:$|[，。；、！？,.;!?）)」”]|的|用�
 _RANGE_SEP = re.compile(r"\s?(?:-{1,2}|~|〜|～|至|到|to(?![A-Za-z])|through(?![A-Za-z]))\s?", re.IGNORECASE)
 _BETWEEN = re.compile(r"(?:between|介于|介於)\s?$", re.IGNORECASE)
 _BETWEEN_AND = re.compile(r"\s?(?:and|和|与|與)\s?", re.IGNORECASE)
+_BETWEEN_SEP = re.compile(r"\s?(?:and|和|与|與|至|到|-{1,2}|~|～)\s?", re.IGNORECASE)
 _FROM = re.compile(r"(?:from|从|從|由)\s?\S{0,6}$", re.IGNORECASE)
 _LETTER_AFTER = re.compile(r"[A-Za-z]")
 _YEAR_AFTER = re.compile(r"\s?(?:年|财年|財年|年度|fiscal)")
@@ -256,11 +257,11 @@ def _range_partner(t: str, q1: Quantity, q2: Quantity, d: _Draft, lang: str):
     if q1.percent or q2.percent or q1.value_max is not None or q2.value_max is not None:
         return None
     between = _BETWEEN.search(t[max(0, d.start - 12):d.start])
-    sep_re = _BETWEEN_AND if between else _RANGE_SEP
+    sep_re = _BETWEEN_SEP if between else _RANGE_SEP   # 介於380億至420億美元之間
     gap = t[q1.end:q2.start]
     cur_lex = lexicon.currencies()
     cur1 = None                        # 1万元-5万元: the first end may carry the currency word
-    own = None if between else cur_lex.after.match(gap)
+    own = cur_lex.after.match(gap)
     if own:
         cur1 = cur_lex.iso(cur_lex.iso_after, own.group().strip(), lang)
         if cur1:

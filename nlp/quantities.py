@@ -39,9 +39,10 @@ _SCAN = re.compile(
     rf"|{_LEFT}{_NEGATIVE}(?P<run>{_RUN})|(?P<words>{numbers_en.WORD_RUN.pattern}))",
     re.IGNORECASE,
 )
-# English magnitude after digits: "1.5 billion", "$37bn", "16K", "1,674,200.5 M".
+# English magnitude after digits: "1.5 billion", "$37bn", "16K", "1,674,200.5 M"; the words in any
+# case, as headlines write them ("The $48 Billion Bet").
 _EN_MAG = re.compile(
-    r"(?:\s?(?P<word>hundred|thousand|millions?|billions?|trillion|mn|mln|mil|bln|bn|tn|trn|tln"
+    r"(?:\s?(?P<word>(?i:hundred|thousand|millions?|billions?|trillions?)|mn|mln|mil|bln|bn|tn|trn|tln"
     r"|lakhs?|crores?)"
     r"|(?P<abbr>[kKmMbBT]|MM)|\s(?P<cap>[KMBT]))(?![A-Za-z0-9])")
 
