@@ -57,6 +57,9 @@ def _paragraph_words() -> tuple[re.Pattern, dict]:
 _GLOSS = re.compile(r"\s?[（(]\s?(?P<word>[^，,、)）\s]{2,4})\s?(?:[，,、]\s?(?P<same>下同|以下同|下文同))?")
 
 
+_SAME_BELOW = re.compile(r"\s?[，,、]?\s?(?:下同|以下同|下文同)")
+
+
 def _setters(text: str) -> list[tuple[int, str, str, int]]:
     """(offset, ISO, scope, where its paragraph starts) of every currency word that sets one.
 
@@ -65,8 +68,8 @@ def _setters(text: str) -> list[tuple[int, str, str, int]]:
     pattern, words = _paragraph_words()
     out = []
     for w in pattern.finditer(text):
-        gloss = _GLOSS.match(text, max(0, w.start() - 2))
-        same = gloss and gloss.group("word") == w.group() and gloss.group("same")
+        opened = re.search(r"[（(]\s?$", text[max(0, w.start() - 2):w.start()])
+        same = opened and _SAME_BELOW.match(text, w.end())
         out.append((w.start(), words[w.group()], "article" if same else "paragraph",
                     text.rfind("\n", 0, w.start()) + 1))
     return out

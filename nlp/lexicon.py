@@ -113,12 +113,12 @@ def hedges(lang: str) -> HedgeLexicon:
             after_words.append(w)
     if lang == "en":
         before = re.compile(rf"(?<![A-Za-z])(?P<hedge>{_alternation(before_words)})\s+$", re.IGNORECASE)
-        after = re.compile(rf"^(?:\s+|\s?(?=[-+]))(?:{_alternation(after_words)})(?![A-Za-z])",
+        after = re.compile(rf"(?:\s+|\s?(?=[-+]))(?:{_alternation(after_words)})(?![A-Za-z])",
                            re.IGNORECASE)
     else:
         verbs = rf"(?:{_alternation(bridge)})?" if bridge else ""
         before = re.compile(rf"(?P<hedge>{_alternation(before_words)})\s?{verbs}\s?$")
-        after = re.compile(rf"^\s?(?:{_alternation(after_words)})")
+        after = re.compile(rf"\s?(?:{_alternation(after_words)})")
     return HedgeLexicon(before, after, kind_of)
 
 

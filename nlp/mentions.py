@@ -88,8 +88,8 @@ def find_mentions(text: str, lang: str | None = None) -> list[Mention]:
                 draft.kind, draft.end = "number", q.end
             else:
                 draft.kind, draft.unit = "gpu_count", chip
-        if draft.kind == "number" and q.bare_unit:
-            continue                   # 万, 百亿 alone are words, not numbers
+        if q.bare_unit and draft.kind in ("number", "power"):
+            continue                   # 万, 百亿 alone are words; 百萬瓦 alone names a unit (300MW（百萬瓦）)
         covered = draft.end
         out.append(Mention(
             kind=draft.kind, text=text[draft.start:draft.end], start=draft.start, end=draft.end,
@@ -151,10 +151,10 @@ def _attach(t: str, qs: list[Quantity], i: int, lang: str,
     pos = last.end
     # -- after: hedge glued to the number (30多万, 1,000-plus), then the unit of the mention
     pos, d.approx = _hedge_after(t, pos, lang, d.approx)
+    if _VAGUE_PLURAL.match(t, pos):
+        d.flags.add("vague")           # "$10s of millions": no figure
     unit_end = _attach_unit(t, pos, d, lang)
     if unit_end is None:
-        if _VAGUE_PLURAL.match(t, pos):
-            d.flags.add("vague")       # "$10s of millions": no figure
         if _LETTER_AFTER.match(t, pos) and not q.words:
             return None, consumed      # 5G, 3D, 7nm, 1st: a name or a unit we do not track
         if lang == "zh" and (_coordinated_currency(t, qs, i + consumed - 1, d, lang)
@@ -412,11 +412,18 @@ def _chip_named_before(t: str, spans: list[tuple[int, int]], offset: int) -> str
     start = spans[k - 1][0] if k > 0 else spans[k][0]
     start = max(start, offset - _FEW_WORDS_BACK)
     hw = lexicon.hardware()
-    last = None
+    last = prev = None
     for m in hw.any_chip.finditer(t, start, offset):
+        # 昇騰晶片: a generic noun right after a named chip names that chip
+        if last is not None and last.end() == m.start():
+            prev = last
+        else:
+            prev = None
         last = m
     if last is None:
         return None
+    if prev is not None:
+        last = prev
     found = hw.match_at(t, last.start())
     return found[0] if found else None
 
