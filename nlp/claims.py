@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from nlp import entities, lexicon, sentences, subjects
+from nlp import currency_context, entities, lexicon, sentences, subjects
 from nlp.mentions import find_mentions
 from nlp.textnorm import detect_lang
 from nlp.types import CLAIM_KINDS, Claim, Mention
@@ -21,7 +21,10 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
     if not text or not text.strip():
         return []
     lang = lang or detect_lang(text)
-    candidates = [m for m in find_mentions(text, lang) if is_claim(m)]
+    mentions = find_mentions(text, lang)
+    if lang == "zh":
+        currency_context.resolve(mentions, text, source)
+    candidates = [m for m in mentions if is_claim(m)]
     if not candidates:
         return []
     spans = sentences.split(text)
@@ -54,7 +57,9 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
 
 def is_claim(m: Mention) -> bool:
     """Keep gpu_count, money and power mentions that really are figures of those kinds."""
-    if m.kind not in CLAIM_KINDS or "per_unit" in m.flags:
+    if m.kind not in CLAIM_KINDS or "per_unit" in m.flags or "vague" in m.flags:
+        return False                     # prices and specs; 数十亿, "tens of billions": no figure
+    if m.kind == "money" and not m.currency:
         return False
     if m.kind == "power":
         return m.value >= lexicon.exclusions()["power"]["min_watts"]

@@ -89,6 +89,28 @@ def find_many(texts: list[str], lang: str) -> list[list[OrgMention]]:
     return [_orgs_of(doc) for doc in pipeline(lang).pipe(texts, batch_size=64)]
 
 
+# A Chinese company's registered name: no Chinese NER installs offline, but such names end in a
+# fixed suffix (海西天防科技有限公司, 国投汇恒(北京)投资控股有限公司, 某某集團). The name runs back
+# to the last punctuation or to a word that cannot be part of a name.
+_ZH_COMPANY = re.compile(
+    r"(?:[\u4e00-\u9fffA-Za-z0-9]|[(（][\u4e00-\u9fff]{2,4}[)）]){2,24}?"
+    r"(?:股份有限公司|有限责任公司|有限責任公司|有限公司|控股集团|控股集團|集团公司|集團公司)")
+_ZH_NAME_STOP = re.compile(r".*(?:[由向为為是与與和及被称稱据據在的了将將从從对對给給与於于]|中标|中標|公告|显示|顯示|宣布)")
+
+
+def _zh_companies(text: str, taken: list[OrgMention]) -> list[OrgMention]:
+    out = []
+    for m in _ZH_COMPANY.finditer(text):
+        start = m.start()
+        stop = _ZH_NAME_STOP.match(text, start, m.end() - 4)
+        if stop:
+            start = stop.end()
+        if m.end() - start < 6 or any(o.start < m.end() and start < o.end for o in taken):
+            continue
+        out.append(OrgMention(start, m.end(), text[start:m.end()], "buyer", known=False))
+    return out
+
+
 def _orgs_of(doc) -> list[OrgMention]:
     orgs = lexicon.organisations()
     out = []
@@ -105,6 +127,8 @@ def _orgs_of(doc) -> list[OrgMention]:
             out.append(OrgMention(ent.start_char, ent.end_char, known.name, known.role))
         elif _plausible_org(name):
             out.append(OrgMention(ent.start_char, ent.end_char, name, "buyer", known=False))
+    if doc.lang_ == "zh":
+        out = sorted(out + _zh_companies(doc.text, out), key=lambda o: o.start)
     return out
 
 

@@ -113,12 +113,12 @@ def hedges(lang: str) -> HedgeLexicon:
             after_words.append(w)
     if lang == "en":
         before = re.compile(rf"(?<![A-Za-z])(?P<hedge>{_alternation(before_words)})\s+$", re.IGNORECASE)
-        after = re.compile(rf"^(?:\s+|\s?(?=[-+]))(?:{_alternation(after_words)})(?![A-Za-z])",
+        after = re.compile(rf"(?:\s+|\s?(?=[-+]))(?:{_alternation(after_words)})(?![A-Za-z])",
                            re.IGNORECASE)
     else:
         verbs = rf"(?:{_alternation(bridge)})?" if bridge else ""
         before = re.compile(rf"(?P<hedge>{_alternation(before_words)})\s?{verbs}\s?$")
-        after = re.compile(rf"^\s?(?:{_alternation(after_words)})")
+        after = re.compile(rf"\s?(?:{_alternation(after_words)})")
     return HedgeLexicon(before, after, kind_of)
 
 
@@ -135,6 +135,7 @@ class HardwareLexicon:
     any_chip: re.Pattern        # any chip name, for finding the chip a bare count refers to
     generic_noun: re.Pattern    # "GPUs", "chips", "芯片" after a named chip
     vendor: re.Pattern          # vendor names and modifiers between a count and the chip
+    product_line_before: re.Pattern   # RTX PRO 6000: a product line's word right before a number
 
     def match_at(self, text: str, pos: int) -> tuple[str, int] | None:
         """The longest chip name starting exactly at `pos`: (canonical name, end offset)."""
@@ -173,7 +174,8 @@ def hardware() -> HardwareLexicon:
     vendor = re.compile(rf"\s?(?:(?:{_alternation(latin)})(?:'s|’s)?(?![A-Za-z0-9])|(?:{_alternation(han)}))",
                         re.IGNORECASE)
     # Chinese chip words are matched case-sensitively anyway (no case); Latin ones ignore case.
-    return HardwareLexicon(tuple(chips), any_chip, generic, vendor)
+    product = re.compile(rf"(?<![A-Za-z])(?:{_alternation(data['product_lines'])})\s?$")
+    return HardwareLexicon(tuple(chips), any_chip, generic, vendor, product)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,12 @@ def organisations() -> OrgLexicon:
     pattern = re.compile(
         rf"(?<![A-Za-z0-9])(?:{_alternation(latin)})(?![A-Za-z0-9])|(?:{_alternation(han)})")
     return OrgLexicon(orgs, pattern)
+
+
+@cache
+def money_context() -> re.Pattern:
+    """Words that make a clause speak of money (營收, 資本開支, 賺): 215億 there is an amount."""
+    return re.compile(_words_regex(load("currencies.toml")["context"]["money_words"]), re.IGNORECASE)
 
 
 @cache

@@ -34,7 +34,7 @@ _JOIN = r"(?:\s+and\s+|\s*-\s*|\s+)"
 _DIGIT_WORDS = "|".join(sorted([*ONES, *TENS], key=len, reverse=True))
 WORD_RUN = re.compile(
     rf"\b(?:(?P<minus>minus|negative)\s+)?"
-    rf"(?:(?:a|an)\s+(?=(?:hundred|thousand|million|billion|trillion)\b))?"
+    rf"(?:(?:a|an|half\s+an?)\s+(?=(?:hundred|thousand|million|billion|trillion)\b))?"
     rf"(?:{_WORD})(?:{_JOIN}(?:a\s+half|(?:{_WORD})))*"
     rf"(?:\s+point(?:[\s-]+(?:{_DIGIT_WORDS}))+)?\b",
     re.IGNORECASE,
@@ -62,6 +62,9 @@ def parse_words(run: str) -> float | None:
         if whole is None or not decimals:
             return None
         return sign * (whole + float("0." + decimals))
+    if words[:1] == ["half"] and words[1:2] in (["a"], ["an"]):
+        rest = parse_words(" ".join(words[1:]))   # half a trillion = 5e11
+        return sign * rest / 2 if rest is not None else None
     if words and words[0] in SCALES:
         return None                      # "billion" alone is a word, not a number
     total = 0.0

@@ -26,14 +26,16 @@ SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟":
 # never lets it into a number run.
 BIG_UNITS = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "兆": 10**12}
 UNITS = {**SMALL_UNITS, **BIG_UNITS}
-VAGUE = "数几"          # 数十亿, 几十万: "several"
+VAGUE = "数數几幾"      # 数十亿, 几十万, 數十億: "several"
 
-DIGIT_CHARS = "".join(DIGITS)
+# 廿 and 卅 are 二十 and 三十 in one character (廿九日, 卅萬): read as those two.
+TENS_CHARS = {"廿": "二十", "卅": "三十", "卌": "四十"}
+DIGIT_CHARS = "".join(DIGITS) + "".join(TENS_CHARS)
 UNIT_CHARS = "".join(UNITS)
 
 _ARABIC = r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
-_TOKEN = re.compile(rf"(?P<arabic>{_ARABIC})|(?P<digit>[{DIGIT_CHARS}])|(?P<unit>[{UNIT_CHARS}])"
-                    rf"|(?P<point>[点點])|(?P<vague>[{VAGUE}])|(?P<fill>[余餘多来])|(?P<space>\s+|个|個)")
+_TOKEN = re.compile(rf"(?P<arabic>{_ARABIC})|(?P<digit>[{''.join(DIGITS)}])|(?P<unit>[{UNIT_CHARS}])"
+                    rf"|(?P<point>[点點])|(?P<vague>[{VAGUE}])|(?P<fill>[余餘多来來])|(?P<space>\s+|个|個)")
 
 
 @dataclass(slots=True)
@@ -52,6 +54,8 @@ def _arabic(s: str) -> float:
 
 def parse(run: str) -> ZhValue | None:
     """Value a run such as '1.5万亿' or '两万四千'; None when it is not a number."""
+    for ch, tens in TENS_CHARS.items():
+        run = run.replace(ch, tens)
     toks = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(run)]
     if not toks or "".join(t for _, t in toks) != run:
         return None
@@ -87,7 +91,8 @@ def parse(run: str) -> ZhValue | None:
         mult = parse("1" + rest) if all(k == "unit" for k, _ in tail[j:]) else None
         if mult is None:
             return None
-        return ZhValue(base * mult.value, magnitude=mult.magnitude, has_unit=True)
+        return ZhValue(tidy(base * mult.value), magnitude=mult.magnitude, has_unit=True)
+    toks = _positional(toks)
     # adjacent digits give a range: 三四十亿 -> 三十亿..四十亿, 四五千 -> 四千..五千
     for i in range(len(toks) - 1):
         (k1, t1), (k2, t2) = toks[i], toks[i + 1]
@@ -106,6 +111,30 @@ def parse(run: str) -> ZhValue | None:
             low.value_max = low.value * 10
         return low
     return _parse_units(toks)
+
+
+def _positional(toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Digits written place by place before a big unit or at the end: 三四六億 = 346億,
+    七五○億 = 750億, 一兆一一二三億 = 1兆1123億, 二一二 = 212. Two consecutive digits stay
+    the colloquial range (三四万 = 3-4万); before 十百千 digits stay a range (三五百)."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(toks):
+        j = i
+        while j < len(toks) and toks[j][0] == "digit":
+            j += 1
+        run = toks[i:j]
+        nxt = toks[j] if j < len(toks) else None
+        if len(run) >= 2 and (nxt is None or nxt[0] == "unit" and UNITS[nxt[1]] >= 10**4) \
+                and not (len(run) == 2 and DIGITS[run[0][1]] > 0
+                         and DIGITS[run[1][1]] == DIGITS[run[0][1]] + 1) \
+                and not (DIGITS[run[0][1]] == 0 and i > 0):
+            out.append(("arabic", "".join(str(DIGITS[t]) for _, t in run)))
+            i = j
+            continue
+        out.extend(toks[i:j] or toks[i:i + 1])
+        i = max(j, i + 1)
+    return out
 
 
 def _parse_units(toks: list[tuple[str, str]]) -> ZhValue | None:

@@ -5,6 +5,7 @@ scan runs on folded text (`nlp.textnorm.fold`), so offsets are offsets in the or
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -22,21 +23,26 @@ _LEFT = r"(?<![A-Za-z0-9_.])(?<![A-Za-z]-)"
 # 兆 is a number unit only when it is not the SI prefix of a unit (兆瓦 MW, 兆字节 MB, 兆赫 MHz).
 _ZH_UNIT = rf"(?:[{UNIT_CHARS.replace('兆', '')}]|兆(?![瓦赫字比位帕欧焦]))"
 _ZH_CHAR = rf"(?:[{DIGIT_CHARS}]|{_ZH_UNIT})"
-_RUN = (rf"(?:{_ARABIC}|{_ZH_CHAR}|[数几])"
-        rf"(?:{_ARABIC}|{_ZH_CHAR}|[点點](?=[{DIGIT_CHARS}])|几(?={_ZH_UNIT})"
-        rf"|[余餘多来个個](?={_ZH_UNIT})|\s{{1,2}}(?=[余餘]?{_ZH_CHAR}))*")
+# Possessive (`*+`): a run is read once, greedily, and never re-split when what follows fails
+# (den of 分之 below); with a plain `*` 25 digits in a row took minutes (exponential backtracking).
+_RUN = (rf"(?:{_ARABIC}|{_ZH_CHAR}|[{numbers_zh.VAGUE}])"
+        rf"(?:{_ARABIC}|{_ZH_CHAR}|[点點](?=[{DIGIT_CHARS}])|[几幾](?={_ZH_UNIT})"
+        rf"|[余餘多来來个個](?={_ZH_UNIT})|\s{{1,2}}(?=[余餘]?{_ZH_CHAR}))*+")
 _PERCENT_ZH = rf"百分之(?P<pct_run>{_RUN})"
 # 五分之一 = 1/5, 三又三分之一 = 3 1/3 (百分之二十 is a percent, above)
 _FRACTION_ZH = (rf"(?:(?P<whole>{_RUN})\s*又\s*)?(?P<den>{_RUN})\s*分\s*之\s*(?P<num>负?{_RUN})")
 _NEGATIVE = r"(?P<neg>[负負]|(?<![\w.,)\-~])-(?=\d)|(?:minus|negative)\s+(?=\d))?"
+# Every alternative starts with one of these characters: positions that hold none fail at once.
+_FIRST = rf"(?=[0-9.\-{DIGIT_CHARS}{UNIT_CHARS}{numbers_zh.VAGUE}百负負abefhmnostzABEFHMNOSTZ])"
 _SCAN = re.compile(
-    rf"(?P<pct>{_PERCENT_ZH})|(?P<frac>{_NEGATIVE.replace('neg', 'fneg')}{_FRACTION_ZH})"
-    rf"|{_LEFT}{_NEGATIVE}(?P<run>{_RUN})|(?P<words>{numbers_en.WORD_RUN.pattern})",
+    rf"{_FIRST}(?:(?P<pct>{_PERCENT_ZH})|(?P<frac>{_NEGATIVE.replace('neg', 'fneg')}{_FRACTION_ZH})"
+    rf"|{_LEFT}{_NEGATIVE}(?P<run>{_RUN})|(?P<words>{numbers_en.WORD_RUN.pattern}))",
     re.IGNORECASE,
 )
-# English magnitude after digits: "1.5 billion", "$37bn", "16K", "1,674,200.5 M".
+# English magnitude after digits: "1.5 billion", "$37bn", "16K", "1,674,200.5 M"; the words in any
+# case, as headlines write them ("The $48 Billion Bet").
 _EN_MAG = re.compile(
-    r"(?:\s?(?P<word>hundred|thousand|millions?|billions?|trillion|mn|mln|mil|bln|bn|tn|trn|tln"
+    r"(?:\s?(?P<word>(?i:hundred|thousand|millions?|billions?|trillions?)|mn|mln|mil|bln|bn|tn|trn|tln"
     r"|lakhs?|crores?)"
     r"|(?P<abbr>[kKmMbBT]|MM)|\s(?P<cap>[KMBT]))(?![A-Za-z0-9])")
 
@@ -57,6 +63,23 @@ class Quantity:
     head: float | None = None        # the leading number: 410 of 410亿, 40 of "40 billion"
 
 
+# No figure a newspaper prints has 40 numerals in a row: longer runs (digit strings, hashes, 万万万…)
+# are masked before the scan, so every later step (prefix search, parse) sees bounded runs.
+_MAX_NUMERALS = 40
+_NUMERAL = rf"[0-9{DIGIT_CHARS}{UNIT_CHARS}余餘多来來个個{numbers_zh.VAGUE}]"
+_LONG_RUN = re.compile(rf"(?:{_NUMERAL}(?:\s{{1,2}}|[,，.点點])?){{{_MAX_NUMERALS},}}+")
+
+
+_HAN_BEFORE_ARABIC = re.compile(rf"[{DIGIT_CHARS}]+(?=\d)")
+
+
+def _mask_long_runs(text: str) -> str:
+    """`text` with over-long numeral runs blanked out, its length (and every offset) unchanged."""
+    if not _LONG_RUN.search(text):
+        return text
+    return _LONG_RUN.sub(lambda m: "#" * len(m.group()), text)
+
+
 def _skip_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in lexicon.non_numbers().finditer(text)]
 
@@ -64,6 +87,7 @@ def _skip_spans(text: str) -> list[tuple[int, int]]:
 def scan(text: str) -> list[Quantity]:
     """Every quantity in `text` (already folded), left to right, non-overlapping."""
     out: list[Quantity] = []
+    text = _mask_long_runs(text)
     skips = _skip_spans(text) if re.search(f"[{DIGIT_CHARS}{UNIT_CHARS}]", text) else []
     for m in _SCAN.finditer(text):
         if out and m.start() < out[-1].end:
@@ -79,9 +103,13 @@ def scan(text: str) -> list[Quantity]:
                 out.append(q)
         elif m.group("run"):
             start = m.start("run")
+            run = m.group("run").rstrip()
+            glued = _HAN_BEFORE_ARABIC.match(run)
+            if glued and numbers_zh.parse(run) is None:
+                start += glued.end()         # 这一6000亿美元: 一 ends a word, the figure is 6000亿
+                run = run[glued.end():]
             if any(a <= start < b for a, b in skips):
                 continue
-            run = m.group("run").rstrip()
             if re.match(r"\d{1,3} \d{3}", run) and re.search(r"[A-Z][A-Za-z]*\s$", text[max(0, start - 20):start]):
                 run = run.split(" ", 1)[0]   # "Llama 3 405B" is a model and a size, not 3,405
             q = _run_quantity(text, run, start)
@@ -165,12 +193,15 @@ def _continue_scales(text: str, q: Quantity, last: float) -> None:
             return
 
 
+_MAX_MAGNITUDE = 10**48
+
+
 def _zh_quantity(run: str, start: int) -> Quantity | None:
     v = numbers_zh.parse(run)
-    if v is None:
-        return None
+    if v is None or not math.isfinite(v.value) or v.magnitude > _MAX_MAGNITUDE:
+        return None                      # 兆兆兆…: no float holds it, and no text means it
     # 万, 百亿 with no digit are words ("千万不要") unless a unit attaches; 十 alone is ten.
-    bare = not any(ch.isdigit() or ch in DIGIT_CHARS or ch in "数几十拾" for ch in run)
+    bare = not any(ch.isdigit() or ch in DIGIT_CHARS or ch in numbers_zh.VAGUE + "十拾" for ch in run)
     return Quantity(start, start + len(run), v.value, v.value_max, multiplier=float(v.magnitude),
                     fill=v.fill, bare_unit=bare, digits_only=v.digits_only, head=_head(run))
 
@@ -181,4 +212,6 @@ def _head(run: str) -> float | None:
     if not m:
         return None
     tok = m.group()
+    if tok in numbers_zh.TENS_CHARS:
+        return None
     return float(numbers_zh.DIGITS[tok]) if tok in numbers_zh.DIGITS else numbers_zh._arabic(tok)

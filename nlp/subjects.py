@@ -14,6 +14,8 @@ from nlp import lexicon
 from nlp.entities import OrgMention
 
 OWN_FIGURES = {"revenue", "profit"}       # metrics where a vendor speaks of itself
+# A vendor's own spending: the investor, not the investee (輝達投資OpenAI), its own capex.
+SPENDER_FIGURES = {"capex", "investment"}
 _LOOKBACK_BUYER = 400                      # chars: how far a fallback prefers a buyer to a vendor
 
 
@@ -36,6 +38,11 @@ def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
     after = [o for o in orgs if o.start >= offset]
     if metric in OWN_FIGURES and before:
         return before[0].name
+    if metric in SPENDER_FIGURES:
+        # the principal that spends, whatever its role; the investee is a counterparty
+        for group in ([o for o in before if o in principal], [o for o in after if o in principal]):
+            if group:
+                return group[0].name
     buyers_only = buyers_only and metric not in OWN_FIGURES
     buyers_first = (
         [o for o in before if o.role != "vendor" and o in principal],
@@ -54,7 +61,7 @@ def from_context(article_orgs: list[OrgMention], offset: int, metric: str | None
                  buyers_only: bool = False) -> str | None:
     """The nearest organisation named earlier in the article, preferring a nearby buyer."""
     earlier = [o for o in article_orgs if o.end <= offset and o.role != "media"]
-    if buyers_only and metric not in OWN_FIGURES:
+    if buyers_only and metric not in OWN_FIGURES | SPENDER_FIGURES:
         earlier = [o for o in earlier if o.role != "vendor"]
     if not earlier:
         return None
