@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Scrapy's cookie middleware (via tldextract) would fetch the public suffix list: no network here.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test test-fast conformance bench bench-crawl bench-daemon bench-facts clean
+.PHONY: install demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,10 @@ test-fast: install
 
 conformance: install
 	$(VENV)/bin/python bench/conformance_report.py
+
+# The real-text development set (tests/realtext), scored per script; JOBS=2 at most.
+realtext: install
+	$(VENV)/bin/python bench/realtext_report.py --jobs $(or $(JOBS),1)
 
 # Speed and memory goals are measured by these scripts, each comparing in one run.
 bench: install
