@@ -371,7 +371,7 @@ def run(conf, patterns: list[str], source: str | None = None, lang: str | None =
         rep = importer.import_file(path)
         if rep.message:
             warn(f"{path}: {rep.message}")
-        _process(database, importer)
+        _process(database, importer, conf.worker_lease)
         if display:
             display.show(importer)
     importer.report.seconds = time.monotonic() - started
@@ -383,20 +383,21 @@ def run(conf, patterns: list[str], source: str | None = None, lang: str | None =
     return r
 
 
-def _process(database, importer: Importer) -> None:
-    """Extract what this file brought in (the same step a crawl runs on the pages it stored)."""
-    from computewatch.processing import process_safely
+def _process(database, importer: Importer, lease: float) -> None:
+    """Process what is pending (this file's pages, any a killed import left): the same worker
+    loop a crawl runs on the pages it stored."""
+    from computewatch.processing import Outcome
+    from computewatch.worker import Worker
     from nlp import EXTRACTOR_VERSION
-    from storage import imports
 
     importer.new_page_ids = []
-    with database.session() as s:
-        ids = imports.unprocessed_page_ids(s)        # this file's, and any a killed import left
-    for page_id in ids:
-        result = process_safely(database, page_id, EXTRACTOR_VERSION)
-        if result.new_article and result.outcome == "article":
+
+    def count(p) -> None:
+        if p.new_article and p.outcome == Outcome.ARTICLE:
             importer.report.articles += 1
-            importer.report.claims += result.claims
+            importer.report.claims += p.claims
+
+    Worker(database, EXTRACTOR_VERSION, lease=lease, on_page=count).run(finish=lambda: True)
 
 
 class ImportDisplay(LiveDisplay):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.models import ImportFile, Page
+from storage.models import ImportFile
 from storage.pages import utcnow
 from storage.upsert import insert_ignoring_conflicts
 
@@ -41,8 +41,3 @@ def advance(session: Session, path: str, offset: int, records: int, kept: int, e
         offset=offset, records=ImportFile.records + records, kept=ImportFile.kept + kept,
         errors=ImportFile.errors + errors, done=done, updated_at=utcnow()))
 
-
-def unprocessed_page_ids(session: Session) -> list[int]:
-    """Imported pages (stored outside any crawl run) not processed yet, e.g. left by a killed import."""
-    return list(session.scalars(select(Page.id).where(
-        Page.crawl_run_id.is_(None), Page.processed_version.is_(None)).order_by(Page.id)))

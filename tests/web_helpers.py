@@ -43,12 +43,12 @@ def _store_and_process(url: str, page) -> None:
     """The page through the same storage and processing steps a crawl uses."""
     code = (
         "import sys; from storage.db import open_database; from storage.pages import FetchedPage, store_pages;"
-        "from computewatch.processing import process_safely; from nlp import EXTRACTOR_VERSION;"
+        "from computewatch.worker import Worker; from nlp import EXTRACTOR_VERSION;"
         "db = open_database(sys.argv[1]); body = open(sys.argv[2], 'rb').read();"
         "s = db.session(); ctx = s.__enter__();"
         "ids = store_pages(ctx, [FetchedPage('https://hostile.example/news/1.html', 'https://hostile.example/news/1.html', 200,"
         " {'Content-Type': 'text/html; charset=utf-8'}, body)], None, None); s.__exit__(None, None, None);"
-        "[process_safely(db, i, EXTRACTOR_VERSION) for i in ids]")
+        "Worker(db, EXTRACTOR_VERSION).run(finish=lambda: True)")
     r = subprocess.run([sys.executable, "-c", code, url, str(page)], cwd=ROOT, env=cli_env(),
                        capture_output=True, text=True, timeout=180)
     assert r.returncode == 0, r.stderr
