@@ -227,6 +227,7 @@ class ScheduleState(Base):
     schedule: Mapped[str] = mapped_column(String(200))    # 'interval 3600' | 'cron 0 */6 * * *'
     next_run_time: Mapped[datetime | None] = mapped_column(DateTime)   # naive UTC; null: running
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ImportFile(Base):

@@ -33,8 +33,10 @@ EXPECTED = json.loads((FIXTURE / "EXPECTED.json").read_text("utf-8"))
 
 # The claim schema of DESIGN.md, in its order: the contract of `extract --format jsonl` and the
 # header of `--format csv`.
+# The claim schema of DESIGN.md, then what the extractor adds to say how it read the figure.
 SCHEMA = ["kind", "value", "value_max", "unit", "currency", "approx", "subject", "metric",
-          "text", "sentence", "start", "end", "lang", "source"]
+          "status", "period", "value_usd", "value_usd_max", "h100e",
+          "text", "sentence", "start", "end", "lang", "source", "earlier", "referent"]
 MENTION_FIELDS = ["kind", "text", "start", "end", "value", "value_max", "unit", "currency"]
 
 GOOD_TITLE = "Big Tech keeps buying chips"
