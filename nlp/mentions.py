@@ -45,6 +45,7 @@ _LETTER_AFTER = re.compile(r"[A-Za-z]")
 _YEAR_AFTER = re.compile(r"\s?(?:年|财年|財年|年度|fiscal)")
 _DATE_AFTER = re.compile(r"\s?(?:月|日|号|號|月份)")
 _FIGURE = re.compile(r"\d|[〇○零一二三四五六七八九十百千萬万億亿兆]{2,}")
+_PERCENT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|percent\b|個百分點|个百分点)")
 _FEW_WORDS_BACK = 160                        # how far back a bare count looks for its chip
 
 
@@ -443,6 +444,7 @@ def _excluded(t: str, d: _Draft, table: str) -> bool:
     after_re, before_re = lexicon.exclusion_patterns(table)
     # the words before may be a few characters off: 每股收益为2.1美元, price target of $500
     before = re.split(r"[，。；,;!?！？\n]|\.\s", t[max(0, d.start - 40):d.start])[-1]
-    # a cue belongs to the nearest figure after it: 以每股6.01美元的價格投資諾基亞十億美元
-    before = _FIGURE.split(before)[-1]
+    # a cue belongs to the nearest figure after it: 以每股6.01美元的價格投資諾基亞十億美元; a
+    # percentage is no such figure ("shares climbed 7% to $158.20" is still a share price)
+    before = _FIGURE.split(_PERCENT_FIGURE.sub(" ", before))[-1]
     return bool(after_re and after_re.match(t, d.end)) or bool(before_re and before_re.search(before))
