@@ -100,7 +100,7 @@ def crawl(conf, sources, max_pages: int | None = None, display=None,
 
     settings = scrapy_settings(conf)
     settings["CLOSESPIDER_TIMEOUT"] = conf.crawl_time_limit
-    settings["EXTENSIONS"] = {"computewatch.run_bookkeeping.RunBookkeeping": 0}
+    settings["EXTENSIONS"] = {**settings.get("EXTENSIONS", {}), "computewatch.run_bookkeeping.RunBookkeeping": 0}
     install_reactor(settings["TWISTED_REACTOR"])
     process = CrawlerProcess(settings)
     from twisted.internet import task
@@ -152,6 +152,8 @@ def crawl(conf, sources, max_pages: int | None = None, display=None,
             if interrupted and status != RunStatus.TIMED_OUT:
                 status = RunStatus.INTERRUPTED
             run = s.get(runs.CrawlRun, ctx.run_id)
+            if run.status == RunStatus.FAILED and status == RunStatus.OK:
+                status = RunStatus.FAILED    # closed as failed: a database fault met on the way
             if run.status == RunStatus.RUNNING or run.status != status:
                 message = "; ".join(stop_reason) if stop_reason else run.message
                 if run.status == RunStatus.RUNNING:      # the spider never closed (stopped early)

@@ -4,19 +4,28 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import threading
+
+# matplotlib's global state (rcParams, font cache) is not thread-safe, and the app serves
+# requests from a thread pool: one chart at a time.
+_LOCK = threading.Lock()
+
 AXIS = {"money": "US dollars", "gpu_count": "chips", "power": "watts"}
 
 
 def warm_up() -> None:
     """Load matplotlib (and let it build its font cache, seconds on a new machine) in the
     background at start, so the first chart a user asks for comes as fast as the others."""
-    import threading
-
     threading.Thread(target=lambda: timeline([], "money"), name="charts-warm-up", daemon=True).start()
 
 
 def timeline(facts: list[dict], kind: str) -> str:
     """A subject's facts of one kind: figure against first-seen date, one colour per metric."""
+    with _LOCK:
+        return _timeline(facts, kind)
+
+
+def _timeline(facts: list[dict], kind: str) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
