@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         logs.setup(level, conf.log_format, conf.log_file)
         args.conf = conf
         code = args.func(args) or 0
-        if args.func is not cmd_daemon:           # the daemon rides faults out (logged)
+        if args.func not in (cmd_daemon, cmd_worker):   # these ride faults out (logged)
             from storage import db as db_mod
 
             if db_mod.first_fault is not None:    # met and carried past: still a failure
@@ -324,6 +324,10 @@ def cmd_crawl(args) -> int:
         error("stopped by the time limit (crawl_time_limit): " + ", ".join(
             r.source for r in results if r.status == "timed_out"))
         return 4
+    from storage import db as db_mod
+
+    if db_mod.first_fault is not None:     # the database failed us: main() says so, in one line
+        return 2
     if all(r.status == "failed" for r in results):
         error("no source could be reached: " + "; ".join(f"{r.source}: {r.message}" for r in results))
         return 3
