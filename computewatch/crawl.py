@@ -128,7 +128,12 @@ def crawl(conf, sources, max_pages: int | None = None, display=None,
     statuses = {ctx.run_id: ctx.status or RunStatus.INTERRUPTED for ctx in contexts}
     interrupted = bool(stop_reason) or any(s == RunStatus.INTERRUPTED for s in statuses.values())
     if worker:
-        drained = _drain(worker, deadline, contexts, display, stop_now=interrupted)
+        from storage import db as db_mod
+
+        # The database already failed this crawl (a full disk): the worker would only meet the
+        # same fault, so it stops after the page in hand and the rest stays pending.
+        drained = _drain(worker, deadline, contexts, display,
+                         stop_now=interrupted or db_mod.first_fault is not None)
         if drained is not True and not interrupted:
             stop_reason.append(drained)
             for ctx in contexts:

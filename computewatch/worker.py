@@ -60,7 +60,8 @@ class Worker:
 
     def __init__(self, database, version: str, *, batch: int = DEFAULT_BATCH,
                  lease: float | None = None, scope=None, should_stop=lambda: False,
-                 idle: float = IDLE_SECONDS, on_page=None, wait_for_others: bool = True):
+                 idle: float = IDLE_SECONDS, on_page=None, wait_for_others: bool = True,
+                 give_up_finishing_after: int | None = None):
         from storage import queue
 
         self.database = database
@@ -76,6 +77,9 @@ class Worker:
         # Finishing, pages leased by other workers still count as pending (they come back if
         # their worker dies), except for a crawl's worker, which drains only what is free.
         self.wait_for_others = wait_for_others
+        # A one-off crawl's worker, once finishing, gives up after this many database faults in
+        # a row (the pages stay pending) instead of retrying until the crawl's time limit.
+        self.give_up_finishing_after = give_up_finishing_after
 
     def run(self, finish=lambda: True) -> WorkerReport:
         """Until stopped, or until the queue is empty while `finish()` is true (checked before
@@ -85,6 +89,11 @@ class Worker:
         started, faults_in_a_row = time.monotonic(), 0
         while not self.should_stop():
             finishing = finish()
+            if finishing and self.give_up_finishing_after is not None \
+                    and faults_in_a_row >= self.give_up_finishing_after:
+                log.warning("gave up after %d database faults in a row: the pages stay pending",
+                            faults_in_a_row)
+                break
             try:
                 ids = self._claim()
                 faults_in_a_row = 0
@@ -252,6 +261,7 @@ def _crawl_worker_main(db_url: str, lease: float, batch: int, parent_pid: int, f
     try:
         Worker(database, EXTRACTOR_VERSION, batch=batch, lease=lease,
                scope=queue.Scope(new_only=True), idle=0.3, on_page=on_page, wait_for_others=False,
+               give_up_finishing_after=3,
                should_stop=lambda: bool(stopped) or stop.is_set()
                or os.getppid() != parent_pid).run(finish=finish.is_set)
     finally:
