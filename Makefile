@@ -25,10 +25,12 @@ $(VENV)/.installed: pyproject.toml uv.lock $(UV)
 demo: install
 	$(VENV)/bin/computewatch demo
 
-# Every test, with the real services (PostgreSQL, Redis) started on 127.0.0.1 and stopped afterwards.
+# Every test, with the real services (PostgreSQL, Redis) started on 127.0.0.1 and stopped afterwards;
+# the test files are shared out over TEST_JOBS processes (each file's tests stay in one process).
+TEST_JOBS ?= 2
 test: install
 	scripts/browser.sh
-	scripts/with-services.sh $(VENV)/bin/python -m pytest -q
+	scripts/with-services.sh $(VENV)/bin/python -m pytest -q -n $(TEST_JOBS) --dist loadfile
 
 # Quick loop while developing: no PostgreSQL or Redis (their tests skip, saying so).
 test-fast: install

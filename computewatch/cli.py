@@ -41,7 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         conf = settings_mod.load(db=getattr(args, "db", None), sources=getattr(args, "sources", None),
                                  log_format=getattr(args, "log_format", None),
                                  log_file=getattr(args, "log_file", None))
-        level = logging.INFO if getattr(args, "verbose", False) or args.func in _LOGS_RUNS else logging.WARNING
+        # Runs log at INFO by themselves; -v is one level more detail, whatever the command.
+        level = logging.INFO if args.func in _LOGS_RUNS else logging.WARNING
+        if getattr(args, "verbose", False):
+            level = logging.DEBUG if level == logging.INFO else logging.INFO
         logs.setup(level, conf.log_format, conf.log_file)
         args.conf = conf
         code = args.func(args) or 0
@@ -222,9 +225,6 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(SIGHUP re-reads the sources file)")
     dm.add_argument("--sources", metavar="FILE", help="a sources TOML adding to or replacing the shipped list")
     _db_option(dm)
-    for action in dm._actions:
-        if action.dest == "verbose":
-            action.help = "log at DEBUG (the crawls' own output too); runs are logged at INFO anyway"
     dm.set_defaults(func=cmd_daemon)
 
     st = sub.add_parser("status", help="each source's last run, next run, totals and failures")
@@ -245,7 +245,9 @@ def _db_option(p) -> None:
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: $COMPUTEWATCH_DB, else the SQLite file)")
     p.add_argument("--log-format", choices=["text", "json"])
     p.add_argument("--log-file", metavar="PATH", help="also log to this file (rotated)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="log one level more: INFO (DEBUG for crawl, worker, reprocess and daemon, "
+                        "which log their runs at INFO anyway)")
 
 
 def _positive_int(text: str) -> int:
@@ -359,15 +361,47 @@ def cmd_import(args) -> int:
     return 1 if report.failed else 0
 
 
-def cmd_claims(args) -> int:
+def _subjects_asked(session, asked: list[str] | None) -> list[str] | None:
+    """The canonical subjects `--subject` names stand for ('Facebook' is Meta); a name that is
+    no subject of any claim is warned about, with the nearest ones, so a typo is not read as
+    "nothing was claimed"."""
     from storage import entities, queries
-    from storage.db import open_database
 
-    database = open_database(args.conf.db)
+    if not asked:
+        return None
+    subjects = sorted({name for x in asked for name in entities.resolve(session, x)})
+    known = queries.subjects(session)
+    for name in asked:
+        if not set(entities.resolve(session, name)) & known:
+            warn_unknown("subject", name, known)
+    return subjects
+
+
+def _warn_unknown_sources(session, asked: list[str] | None) -> None:
+    from storage import queries
+
+    known = queries.source_names(session)
+    for name in asked or ():
+        if name not in known:
+            warn_unknown("source", name, known)
+
+
+def warn_unknown(what: str, name: str, known: set[str]) -> None:
+    import difflib
+
+    near = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(near)}?)" if near else ""
+    print(f"computewatch: warning: no claim has the {what} {name!r}{hint}", file=sys.stderr)
+
+
+def cmd_claims(args) -> int:
+    from storage import queries
+    from storage.db import open_for_query
+
+    database = open_for_query(args.conf.db)
     with database.session() as s:
-        subjects = None
-        if args.subject:
-            subjects = sorted({name for x in args.subject for name in entities.resolve(s, x)})
+        subjects = _subjects_asked(s, args.subject)
+        _warn_unknown_sources(s, args.source)
         rows = queries.claims(s, queries.ClaimFilter(
             subjects=subjects, kinds=args.kind, lang=args.lang, since=args.since, until=args.until,
             sources=args.source, min_value=args.min_value, limit=args.limit, fact=args.fact, sort=args.sort,
@@ -386,14 +420,12 @@ def cmd_claims(args) -> int:
 
 
 def cmd_facts(args) -> int:
-    from storage import entities, fact_queries
-    from storage.db import open_database
+    from storage import fact_queries
+    from storage.db import open_for_query
 
-    database = open_database(args.conf.db)
+    database = open_for_query(args.conf.db)
     with database.session() as s:
-        subjects = None
-        if args.subject:
-            subjects = sorted({name for x in args.subject for name in entities.resolve(s, x)})
+        subjects = _subjects_asked(s, args.subject)
         rows = fact_queries.facts(s, fact_queries.FactFilter(
             subjects=subjects, kinds=args.kind, metric=args.metric, period=args.period,
             status=args.status, lang=args.lang, since=args.since, until=args.until,
@@ -468,6 +500,7 @@ def cmd_db_upgrade(args) -> int:
 
     database = open_database(args.conf.db)
     sync_entities(database)
+    database.refresh_planner_stats()
     database.dispose()
     print(f"{describe(args.conf.db)}: up to date")
     return 0
@@ -476,8 +509,6 @@ def cmd_db_upgrade(args) -> int:
 def cmd_daemon(args) -> int:
     from schedules import daemon
 
-    if args.verbose:            # -v: the crawls' own output too (DEBUG)
-        logging.getLogger().setLevel(logging.DEBUG)
     return daemon.run(args.conf)
 
 

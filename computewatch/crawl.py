@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -170,11 +171,20 @@ def crawl(conf, sources, max_pages: int | None = None, display=None,
                 s.refresh(run)
             results.append(RunResult(ctx.source.name, run.id, run.status, run.pages,
                                      run.new_articles, run.new_claims, run.errors, run.skipped,
-                                     time.monotonic() - started, run.message, run.error_summary))
+                                     _run_seconds(run, time.monotonic() - started), run.message,
+                                     run.error_summary))
     database.dispose()
     for r in results:
         log.info("run", extra={"fields": r.log_fields()})
     return results
+
+
+def _run_seconds(run, whole_crawl: float) -> float:
+    """This source's own time (its spider's open to close), not the whole crawl's: sources
+    crawled side by side end at different times."""
+    if run.started_at and run.ended_at:
+        return max(0.0, (run.ended_at - run.started_at).total_seconds())
+    return whole_crawl
 
 
 def _cap(a: int | None, b: int | None) -> int | None:
@@ -316,8 +326,16 @@ class LiveDisplay:
     def __enter__(self):
         if self.console.is_terminal:
             from rich.live import Live
-            self.live = Live("", console=self.console, transient=True, refresh_per_second=4)
+            self.live = Live("", console=self.console, transient=True, refresh_per_second=4,
+                             redirect_stderr=True)
             self.live.__enter__()
+            # Log lines go through the live display (printed above the status line, which is
+            # then redrawn) instead of being written across it: the handlers took sys.stderr
+            # before Live replaced it with its proxy.
+            self._handlers = [h for h in logging.getLogger().handlers
+                              if type(h) is logging.StreamHandler and h.stream is sys.__stderr__]
+            for h in self._handlers:
+                h.setStream(sys.stderr)
         return self
 
     def update(self, p: dict) -> None:
@@ -329,4 +347,6 @@ class LiveDisplay:
 
     def __exit__(self, *exc):
         if self.live:
+            for h in self._handlers:
+                h.setStream(sys.__stderr__)
             self.live.__exit__(*exc)

@@ -30,6 +30,21 @@ def _serve() -> LocalSite:
     return site
 
 
+def invoked_as() -> str:
+    """How to run computewatch again from here: `computewatch` when that is on PATH, else the
+    path this one was started by (`make demo` runs .venv/bin/computewatch, not on PATH)."""
+    import os
+    import shutil
+
+    argv0 = sys.argv[0]
+    on_path = shutil.which("computewatch")
+    if on_path and os.path.realpath(on_path) == os.path.realpath(argv0):
+        return "computewatch"
+    if os.path.basename(argv0) == "__main__.py":          # python -m computewatch
+        return f"{os.path.relpath(sys.executable)} -m computewatch"
+    return os.path.relpath(argv0) if os.path.exists(argv0) else "computewatch"
+
+
 def run(conf) -> int:
     from computewatch.crawl import LiveDisplay, crawl
     from computewatch.output import write_claims_table, write_runs
@@ -57,5 +72,5 @@ def run(conf) -> int:
     database.dispose()
     write_claims_table(rows)
     print(f"{len(rows)} claims from the sample site are in {describe(conf.db)}; "
-          f"try: computewatch claims --subject Meta", file=sys.stderr)
+          f"try: {invoked_as()} claims --subject Meta", file=sys.stderr)
     return 0 if results and results[0].status == "ok" else 1

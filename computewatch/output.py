@@ -1,10 +1,17 @@
-"""Claims out: JSON lines, CSV or a rich table. Shared by `extract` and `claims`."""
+"""Rows out: JSON lines, CSV, or a table (rich on a terminal, TSV when piped).
+
+Tables show text from pages (sentences, headlines, source names): it goes in as rich Text, never
+as markup, so "[dim]" or "[/]" in a sentence is printed as written. On a terminal, columns of low
+priority are left out until the table fits its width (a sentence column needs room to be read);
+piped (`| cut -f`, `> file.tsv`), every column is printed as tab-separated values, one row a line.
+"""
 from __future__ import annotations
 
 import csv
 import json
 import os
 import sys
+from dataclasses import dataclass
 from typing import Iterable
 
 
@@ -59,54 +66,96 @@ def write_csv(rows: list[dict], columns: list[str], out=None, header: bool = Tru
         w.writerow(row)
 
 
-def write_table(rows: list[dict], title: str | None = None, extra: list[str] = ()) -> None:
+@dataclass
+class Column:
+    name: str
+    priority: int = 0              # lower goes first when the terminal is too narrow
+    justify: str = "left"
+    style: str = ""
+    wrap: bool = False             # the one column that takes the rest of the width, wrapped
+    min_width: int = 0
+
+
+def _tsv_cell(value) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def show(columns: list[Column], rows: list[list], title: str | None = None, out=None,
+         styles: list[str] | None = None, title_when_piped: bool = False) -> None:
+    """Print `rows` (plain strings, one per column) as a table on a terminal, else as TSV.
+
+    `styles` gives a row style each (e.g. "dim" for a superseded fact), on a terminal only;
+    piped, the title goes to stderr if `title_when_piped` (which page the rows are from)."""
+    out = out or sys.stdout
+    if not out.isatty():
+        if title and title_when_piped:
+            print(title, file=sys.stderr)
+        out.write("\t".join(c.name for c in columns) + "\n")
+        for row in rows:
+            out.write("\t".join(_tsv_cell(v) for v in row) + "\n")
+        out.flush()
+        return
+    from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False, expand=False)
-    table.add_column("kind", style="cyan", no_wrap=True)
-    table.add_column("figure", justify="right", style="bold", no_wrap=True)
-    table.add_column("subject", style="green")
-    table.add_column("metric")
-    for col in extra:
-        table.add_column(col)
-    table.add_column("mention", overflow="fold")
-    for r in rows:
-        table.add_row(r["kind"], figure(r), r.get("subject") or "", r.get("metric") or "",
-                      *[str(r.get(c) or "") for c in extra], r.get("text") or "")
-    Console(soft_wrap=False).print(table)
+    console = Console(file=out, soft_wrap=False)
+    widths = [max([cell_len(c.name)] + [max((cell_len(x) for x in str(r[i]).split("\n")), default=0)
+                                         for r in rows]) for i, c in enumerate(columns)]
+    keep = list(range(len(columns)))
+
+    def needed(idx):
+        return sum((max(columns[i].min_width, 24) if columns[i].wrap else widths[i]) + 3 for i in idx) + 1
+
+    for i in sorted(keep, key=lambda i: columns[i].priority):
+        if needed(keep) <= console.width:
+            break
+        if columns[i].priority < 100 and len(keep) > 1:
+            keep.remove(i)
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False)
+    for i in keep:
+        c = columns[i]
+        table.add_column(c.name, justify=c.justify, style=c.style or None, no_wrap=not c.wrap,
+                         overflow="fold" if c.wrap else "ellipsis", ratio=1 if c.wrap else None,
+                         min_width=c.min_width or None)
+    for n, row in enumerate(rows):
+        style = (styles[n] if styles else "") or None
+        table.add_row(*[Text(str(row[i]) if row[i] is not None else "") for i in keep], style=style)
+    console.print(table)
+
+
+def write_table(rows: list[dict], title: str | None = None, extra: list[str] = ()) -> None:
+    """Claims of one page (`computewatch extract --format table`)."""
+    columns = [Column("kind", 50, style="cyan"), Column("figure", 100, "right", "bold"),
+               Column("subject", 90, style="green"), Column("metric", 40),
+               *[Column(c, 30) for c in extra], Column("mention", 80, wrap=True, min_width=20)]
+    show(columns, [[r["kind"], figure(r), r.get("subject") or "", r.get("metric") or "",
+                    *[str(r.get(c) or "") for c in extra], r.get("text") or ""] for r in rows],
+         title=title, title_when_piped=True)
 
 
 def write_claims_table(rows: list[dict]) -> None:
     """Stored claims with where they were reported (`computewatch claims`)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{len(rows)} claim(s)", show_lines=False)
-    table.add_column("reported", no_wrap=True)
-    table.add_column("kind", style="cyan", no_wrap=True)
-    table.add_column("figure", justify="right", style="bold", no_wrap=True)
-    table.add_column("subject", style="green")
-    table.add_column("metric")
-    table.add_column("source")
-    table.add_column("sentence / url", overflow="fold", ratio=1)
-    for r in rows:
-        table.add_row(r.get("published") or r.get("reported_on") or "", r["kind"], figure(r),
-                      r.get("subject") or "", r.get("metric") or "", r.get("source") or "",
-                      f"{r.get('sentence') or ''}\n[dim]{r.get('url') or ''}[/]")
-    Console(soft_wrap=False).print(table)
+    columns = [Column("reported", 70), Column("kind", 20, style="cyan"),
+               Column("figure", 100, "right", "bold"), Column("subject", 90, style="green"),
+               Column("metric", 30), Column("source", 10),
+               Column("sentence", 80, wrap=True, min_width=30), Column("url", 5)]
+    show(columns, [[r.get("published") or r.get("reported_on") or "", r["kind"], figure(r),
+                    r.get("subject") or "", r.get("metric") or "", r.get("source") or "",
+                    r.get("sentence") or "", r.get("url") or ""] for r in rows],
+         title=f"{len(rows)} claim(s)")
 
 
 def write_facts_table(rows: list[dict]) -> None:
     """Facts, each once, with how widely reported and its links (`computewatch facts`)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{len(rows)} fact(s)", show_lines=False)
-    for col in ("fact", "first seen", "kind", "figure", "USD", "subject", "metric", "period", "status",
-                "articles", "langs", "links"):
-        table.add_column(col, justify="right" if col in ("fact", "figure", "USD", "articles") else "left",
-                         no_wrap=col not in ("links",))
+    columns = [Column("fact", 95, "right"), Column("first seen", 60), Column("kind", 20),
+               Column("figure", 100, "right", "bold"), Column("USD", 45, "right"),
+               Column("subject", 90, style="green"), Column("metric", 50), Column("period", 55),
+               Column("status", 35), Column("articles", 65, "right"), Column("langs", 25),
+               Column("links", 15, wrap=True, min_width=12)]
+    out, styles = [], []
     for r in rows:
         links = []
         if r["superseded_by"]:
@@ -116,54 +165,63 @@ def write_facts_table(rows: list[dict]) -> None:
         if r["conflicts_with"]:
             links.append("conflicts " + ",".join(map(str, r["conflicts_with"])))
         usd = human(r["value_usd"]) + ("–" + human(r["value_usd_max"]) if r["value_usd_max"] else "")
-        style = "" if r["current"] else "[dim]"
-        table.add_row(f"{style}{r['fact']}", r["first_seen"], r["kind"], f"{style}{figure(r)}", usd,
-                      r["subject"] or "", r["metric"] or "", r["period"] or "", r["status"] or "",
-                      str(r["articles"]), ",".join(r["langs"]), "; ".join(links))
+        out.append([r["fact"], r["first_seen"], r["kind"], figure(r), usd, r["subject"] or "",
+                    r["metric"] or "", r["period"] or "", r["status"] or "", r["articles"],
+                    ",".join(r["langs"]), "; ".join(links)])
+        styles.append("" if r["current"] else "dim")     # superseded: still shown, greyed
+    show(columns, out, title=f"{len(rows)} fact(s)", styles=styles)
+
+
+def _summary_table(title: str, columns: list[str], right: set[str]):
+    """A report table (crawl or import summary): always rich, on stdout, text escaped."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="right" if col in right else "left")
+    return table
+
+
+def _print(table) -> None:
+    from rich.console import Console
+
     Console(soft_wrap=False).print(table)
 
 
 def write_runs(runs: list[dict]) -> None:
     """The summary `computewatch crawl` ends with: one row per source."""
-    from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title="crawl summary")
-    for col in ("source", "status", "pages", "new articles", "new claims", "errors", "skipped", "seconds"):
-        table.add_column(col, justify="left" if col in ("source", "status") else "right")
+    table = _summary_table("crawl summary", ["source", "status", "pages", "new articles", "new claims",
+                                             "errors", "skipped", "seconds"],
+                           right={"pages", "new articles", "new claims", "errors", "skipped", "seconds"})
     for r in runs:
         style = {"ok": "green", "failed": "red", "interrupted": "yellow"}.get(r["status"], "")
-        table.add_row(r["source"], f"[{style}]{r['status']}[/]" if style else r["status"],
+        table.add_row(Text(r["source"]), Text(r["status"], style=style),
                       str(r["pages"]), str(r["new_articles"]), str(r["new_claims"]),
                       str(r["errors"]), str(r["skipped"]), f"{r['seconds']:.1f}")
-    Console(soft_wrap=False).print(table)
+    _print(table)
 
 
 def write_imports(report) -> None:
     """The summary `computewatch import` ends with: one row per file."""
-    from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"import summary: {report.articles} new article(s), {report.claims} claim(s), "
-                        f"{report.seconds:.1f} s")
-    for col in ("file", "records", "pages kept", "skipped", "errors", "note"):
-        table.add_column(col, justify="left" if col in ("file", "note") else "right")
+    table = _summary_table(f"import summary: {report.articles} new article(s), {report.claims} claim(s), "
+                           f"{report.seconds:.1f} s", ["file", "records", "pages kept", "skipped",
+                                                       "errors", "note"],
+                           right={"records", "pages kept", "skipped", "errors"})
     for f in report.files:
         note = f.message or ("already imported" if f.already_done else
                              f"resumed at offset {f.resumed_at}" if f.resumed_at else "")
-        table.add_row(os.path.basename(f.path), str(f.records), str(f.kept), str(sum(f.skipped.values())),
-                      str(f.errors), note)
-    Console(soft_wrap=False).print(table)
+        table.add_row(Text(os.path.basename(f.path)), str(f.records), str(f.kept),
+                      str(sum(f.skipped.values())), str(f.errors), Text(note))
+    _print(table)
 
 
 def write_sources(sources) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{len(sources)} source(s)")
-    for col in ("name", "lang", "schedule", "feeds", "sitemaps", "listings", "enabled"):
-        table.add_column(col)
-    for s in sources:
-        table.add_row(s.name, s.lang, s.schedule_text(), str(len(s.feeds)), str(len(s.sitemaps)),
-                      str(len(s.start_urls)), "yes" if s.enabled else "no")
-    Console(soft_wrap=False).print(table)
+    columns = [Column("name", 100), Column("lang", 90), Column("schedule", 80), Column("feeds", 50),
+               Column("sitemaps", 50), Column("listings", 50), Column("enabled", 95)]
+    show(columns, [[s.name, s.lang, s.schedule_text(), len(s.feeds), len(s.sitemaps),
+                    len(s.start_urls), "yes" if s.enabled else "no"] for s in sources],
+         title=f"{len(sources)} source(s)")

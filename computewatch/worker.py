@@ -27,6 +27,7 @@ log = logging.getLogger("computewatch.worker")
 DEFAULT_BATCH = 20
 IDLE_SECONDS = 1.0              # wait between polls of an empty queue
 RETRY_SECONDS = (1, 2, 5, 10, 30)   # waits after successive database faults
+STATS_EVERY = 600.0             # seconds between planner statistics refreshes (SQLite's ANALYZE)
 
 
 def new_owner() -> str:
@@ -80,6 +81,7 @@ class Worker:
         # A one-off crawl's worker, once finishing, gives up after this many database faults in
         # a row (the pages stay pending) instead of retrying until the crawl's time limit.
         self.give_up_finishing_after = give_up_finishing_after
+        self._pages_at_stats, self._next_stats = 0, 0.0
 
     def run(self, finish=lambda: True) -> WorkerReport:
         """Until stopped, or until the queue is empty while `finish()` is true (checked before
@@ -101,6 +103,7 @@ class Worker:
                 faults_in_a_row = self._fault(e, faults_in_a_row, None)
                 continue
             if not ids:
+                self._refresh_stats_if_due()
                 if finishing and not (self.wait_for_others and self._others_hold_pages()):
                     break
                 self._sleep(self.idle)
@@ -109,6 +112,14 @@ class Worker:
         self._hand_back(None)
         self.report.seconds = time.monotonic() - started
         return self.report
+
+    def _refresh_stats_if_due(self) -> None:
+        """The queue is empty after work: refresh the planner's statistics, at most every
+        STATS_EVERY seconds (a long-lived worker keeps a growing database's queries fast)."""
+        if self.report.pages > self._pages_at_stats and time.monotonic() >= self._next_stats:
+            self.database.refresh_planner_stats()
+            self._pages_at_stats = self.report.pages
+            self._next_stats = time.monotonic() + STATS_EVERY
 
     def _claim(self) -> list[int]:
         from storage import queue

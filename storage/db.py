@@ -302,6 +302,21 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def refresh_planner_stats(self) -> None:
+        """Let SQLite's query planner know the tables' sizes (ANALYZE, sampled: ~40 ms at 100,000
+        claims). Without statistics it reads every claim to list the newest 50 (a sort over a
+        join) where an index on articles.reported_on answers in a millisecond. Writers call it
+        once they stored a lot (a crawl's end, a drained queue); PostgreSQL's autovacuum does
+        this there. Best effort: a database that cannot take it now is left as it is."""
+        if self.dialect != "sqlite":
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+                conn.exec_driver_sql("ANALYZE")
+        except SQLAlchemyError as e:
+            log.debug("ANALYZE skipped: %s", e)
+
 
 def open_database(url: str, migrate: bool = True) -> Database:
     """Connect and bring the schema up to date. Raises DatabaseError with a one-line reason."""
@@ -382,3 +397,15 @@ def open_readonly(url: str) -> Database:
         what = "not a computewatch database" if current is None else "an older schema"
         raise DatabaseError(f"{describe(url)}: {what} (run `computewatch db upgrade --db URL` first)")
     return Database(url, engine)
+
+
+def open_for_query(url: str) -> Database:
+    """The database a query (`claims`, `facts`, the Python API) reads: it must exist (a typo'd
+    path is refused, not created empty) and is opened read-only, so a copy on read-only media or
+    another user's file can be queried; an older schema is migrated first where it is writable."""
+    try:
+        return open_readonly(url)
+    except DatabaseError as e:
+        if "an older schema" not in str(e):
+            raise
+    return open_database(url)

@@ -160,14 +160,16 @@ def fact_facets(session: Session, f: FactFilter, top: int = 12) -> dict[str, lis
         q = _where(select(col, func.count(Fact.id)), f).where(col.is_not(None))
         out[name] = [tuple(r) for r in session.execute(
             q.group_by(col).order_by(func.count(Fact.id).desc(), col).limit(top))]
-    chosen = _where(select(Fact.id), f).subquery()
     n = func.count(func.distinct(Claim.fact_id))
+    if _where(select(Fact.id), f).whereclause is None:       # every fact: any claim with one
+        of_chosen = Claim.fact_id.is_not(None)
+    else:
+        of_chosen = Claim.fact_id.in_(_where(select(Fact.id), f))
     out["lang"] = [tuple(r) for r in session.execute(
-        select(Claim.lang, n).where(Claim.fact_id.in_(select(chosen.c.id)))
-        .group_by(Claim.lang).order_by(n.desc()))]
+        select(Claim.lang, n).where(of_chosen).group_by(Claim.lang).order_by(n.desc()))]
     out["source"] = [tuple(r) for r in session.execute(
         select(Source.name, n).join(Article, Article.source_id == Source.id)
-        .join(Claim, Claim.article_id == Article.id).where(Claim.fact_id.in_(select(chosen.c.id)))
+        .join(Claim, Claim.article_id == Article.id).where(of_chosen)
         .group_by(Source.name).order_by(n.desc()).limit(top))]
     return out
 

@@ -97,10 +97,12 @@ class Claim(Base):
     __tablename__ = "claims"
     __table_args__ = (UniqueConstraint("article_id", "kind", "start", "end",
                                        name="uq_claims_article_span"),
-                      Index("ix_claims_subject_kind", "subject", "kind"))
+                      Index("ix_claims_subject_kind", "subject", "kind"),
+                      # the facts' language facet: facts reported per language, from the index alone
+                      Index("ix_claims_lang_fact", "lang", "fact_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
     value: Mapped[float] = mapped_column(Float)
     value_max: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str | None] = mapped_column(String(40))
@@ -153,7 +155,7 @@ class Fact(Base):
     value_usd_max: Mapped[float | None] = mapped_column(Float)
     h100e: Mapped[float | None] = mapped_column(Float)
     first_seen: Mapped[date] = mapped_column(Date, index=True)
-    last_seen: Mapped[date] = mapped_column(Date)
+    last_seen: Mapped[date] = mapped_column(Date, index=True)
     articles: Mapped[int] = mapped_column(Integer, default=0, index=True)
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("facts.id", ondelete="SET NULL"), index=True)
 

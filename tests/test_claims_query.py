@@ -103,7 +103,10 @@ def test_csv_and_table_formats(filled):
     assert rows and {r["kind"] for r in rows} == {"power"}
     assert {"url", "title", "published", "source", "sentence"} <= set(rows[0])
     table = run_cli("claims", "--db", filled, "--subject", "xAI")
-    assert table.returncode == 0 and "xAI" in table.stdout and "claim(s)" in table.stdout
+    # piped, the table is TSV: a header, then one claim a line
+    header, *lines = table.stdout.splitlines()
+    assert table.returncode == 0 and header.startswith("reported\tkind\tfigure\tsubject"), table.stdout
+    assert lines and all(line.split("\t")[3] == "xAI" for line in lines), table.stdout
 
 
 def test_bad_query_arguments_are_one_line_errors(filled):
@@ -178,3 +181,53 @@ def test_a_dead_site_is_a_failed_run_not_a_crash(tmp_path):
     assert "Traceback" not in result.stderr
     status, errors = query(db, "SELECT status, errors FROM crawl_runs")[0]
     assert status == "failed" and errors >= 1
+
+
+# --------------------------------------------------------------------------- a new user's first hour
+
+def test_unknown_subject_or_source_is_warned_with_the_nearest(filled):
+    r = run_cli("claims", "--db", filled, "--subject", "Metta", "--source", "ledgr")
+    assert r.returncode == 0, r.stderr
+    warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("computewatch: warning:")]
+    assert any("'Metta'" in w and "Meta" in w.split("did you mean")[1] for w in warnings), r.stderr
+    assert any("'ledgr'" in w and "ledger" in w.split("did you mean")[1] for w in warnings), r.stderr
+    # a subject known under an alias is no typo: no warning
+    r = run_cli("claims", "--db", filled, "--subject", "Facebook")
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
+
+
+def test_a_database_that_does_not_exist_is_refused_not_created(tmp_path):
+    missing = tmp_path / "typo.db"
+    for command in ("claims", "facts"):
+        r = run_cli(command, "--db", f"sqlite:///{missing}")
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert r.stderr.strip().splitlines() == [f"computewatch: error: sqlite:///{missing}: no such database file"]
+    assert not missing.exists()
+
+
+def test_a_read_only_copy_can_be_queried(filled, tmp_path):
+    if not filled.startswith("sqlite"):
+        pytest.skip("file permissions: SQLite only")
+    import shutil
+    import stat
+
+    copy = tmp_path / "ro" / "copy.db"
+    copy.parent.mkdir()
+    shutil.copy(filled.removeprefix("sqlite:///"), copy)
+    copy.chmod(stat.S_IRUSR | stat.S_IRGRP)
+    copy.parent.chmod(stat.S_IRUSR | stat.S_IXUSR)       # no journal can be made beside it
+    try:
+        r = run_cli("claims", "--db", f"sqlite:///{copy}", "--format", "jsonl", "--kind", "power")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines() and all(json.loads(ln)["kind"] == "power" for ln in r.stdout.splitlines())
+    finally:
+        copy.parent.chmod(stat.S_IRWXU)
+
+
+def test_verbose_is_one_level_more(tmp_path):
+    # `db upgrade` logs the migrations it applied at INFO: shown with -v only
+    quiet = run_cli("db", "upgrade", "--db", f"sqlite:///{tmp_path / 'a.db'}")
+    loud = run_cli("db", "upgrade", "--db", f"sqlite:///{tmp_path / 'b.db'}", "-v")
+    assert quiet.returncode == loud.returncode == 0, quiet.stderr + loud.stderr
+    assert " INFO " not in quiet.stderr, quiet.stderr
+    assert any(" INFO " in ln and "upgraded" in ln for ln in loud.stderr.splitlines()), loud.stderr

@@ -402,7 +402,7 @@ def test_extract_table_prints_title(good_article):
     r = run_cli("extract", "--format", "table", str(good_article))
     assert r.returncode == 0, describe(r)
     assert "Traceback" not in r.stderr, describe(r)
-    assert GOOD_TITLE in r.stdout, "table title missing" + describe(r)
+    assert GOOD_TITLE in r.stderr, "table title missing" + describe(r)   # piped: TSV on stdout
     assert "Microsoft" in r.stdout and "Meta" in r.stdout, describe(r)
 
 
@@ -455,3 +455,83 @@ def test_extract_many_inputs_in_one_call(good_article, zh_article):
     # in input order: the first file's claims come first
     sources = [c["source"] for c in claims]
     assert sources == sorted(sources, key=[str(good_article), str(zh_article)].index), sources
+
+
+# --------------------------------------------------------------------------- 6. tables
+
+def _on_a_terminal(width: int):
+    """stdout as a terminal of `width` columns (rich reads COLUMNS), collecting what is printed."""
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    os.environ["COLUMNS"] = str(width)
+    return Terminal()
+
+
+HOSTILE = {"kind": "money", "value": 4e10, "value_max": None, "currency": "USD", "unit": None,
+           "approx": None, "subject": "[bold]Meta[/]", "metric": "capex", "source": "[red]src",
+           "sentence": "Meta [Reuters] will spend $40 billion [/] on [link=x]data centers[/link].",
+           "url": "http://127.0.0.1/a[1].html", "published": "2026-01-02"}
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_claims_table_shows_markup_as_text_and_fits_the_terminal(width, monkeypatch):
+    from computewatch import output
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = _on_a_terminal(width)
+    monkeypatch.setattr(sys, "stdout", out)
+    output.write_claims_table([HOSTILE, {**HOSTILE, "subject": "Microsoft"}])
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+    lines = text.splitlines()
+    assert max(len(ln) for ln in lines) <= width, text
+    flat = " ".join(" ".join(ln.split()) for ln in lines)
+    for words in ("[bold]Meta[/]", "[Reuters]", "[/]", "[link=x]data"):
+        assert words in flat, (words, text)
+    assert "40B USD" in flat
+    if width == 80:     # the least needed columns are left out, not the sentence squeezed
+        assert "source" not in lines[2] and "sentence" in text
+    else:
+        assert "[red]src" in flat
+
+
+def test_tables_are_tsv_when_piped(monkeypatch):
+    from computewatch import output
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    output.write_claims_table([HOSTILE, {**HOSTILE, "sentence": "two\tcells\nand lines"}])
+    header, first, second = out.getvalue().splitlines()
+    assert header.split("\t") == ["reported", "kind", "figure", "subject", "metric", "source",
+                                  "sentence", "url"]
+    assert first.split("\t") == ["2026-01-02", "money", "40B USD", "[bold]Meta[/]", "capex", "[red]src",
+                                 HOSTILE["sentence"], HOSTILE["url"]]
+    assert second.split("\t")[6] == "two cells and lines"     # a tab or newline never splits a row
+
+
+def test_log_lines_do_not_break_the_live_status_line(tmp_path):
+    """Under a terminal (script(1) gives a pty), a line logged while the status line is live is
+    printed whole on its own line."""
+    import shutil
+
+    if not shutil.which("script"):
+        pytest.skip("script(1) not installed")
+    program = tmp_path / "live.py"
+    program.write_text(
+        "import logging, time\n"
+        "from computewatch import logs\n"
+        "from computewatch.crawl import LiveDisplay\n"
+        "logs.setup(logging.INFO)\n"
+        "p = dict(sources=1, pages=0, articles=0, claims=0, errors=0, processing=None)\n"
+        "with LiveDisplay() as d:\n"
+        "    for n in range(6):\n"
+        "        d.update({**p, 'pages': n}); time.sleep(0.3)\n"
+        "        if n == 3: logging.getLogger('computewatch.test').warning('a whole log line')\n", "utf-8")
+    r = subprocess.run(["script", "-qec", f"{sys.executable} {program}", "/dev/null"],
+                       capture_output=True, text=True, timeout=60, cwd=ROOT,
+                       env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", r.stdout).replace("\r", "\n")
+    logged = [ln for ln in screen.splitlines() if "a whole log line" in ln]
+    assert logged and all(re.fullmatch(r"\S+Z WARNING computewatch\.test a whole log line\s*", ln)
+                          for ln in logged), repr(screen)

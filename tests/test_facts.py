@@ -201,7 +201,9 @@ def test_facts_filters_and_sorts(crawled):
     assert {r["kind"] for r in facts(url, "--kind", "power", "--kind", "gpu_count")} == {"power"}
     assert all(r["last_seen"] >= "2025-07-01" for r in facts(url, "--since", "2025-07-01"))
     table = run_cli("facts", "--db", url, "--subject", "Meta")
-    assert table.returncode == 0 and "fact(s)" in table.stdout
+    header, *lines = table.stdout.splitlines()          # piped: TSV
+    assert table.returncode == 0 and header.startswith("fact\tfirst seen\tkind"), table.stdout
+    assert lines and all(line.split("\t")[5] == "Meta" for line in lines), table.stdout
     csv_out = run_cli("facts", "--db", url, "--format", "csv")
     assert csv_out.returncode == 0 and csv_out.stdout.splitlines()[0].startswith("fact,subject,kind")
 

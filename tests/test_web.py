@@ -188,3 +188,47 @@ def test_binds_to_loopback_and_says_so_otherwise(app):
         pass
     out = proc.stderr.read()
     assert "read-only on http://127.0.0.1:" in out and "warning" not in out
+
+
+def test_a_range_in_dollars_is_shown_as_a_range(app):
+    base, _ = app
+    ranged = [f for f in get_json(base + "/facts.json?kind=money&size=500")["rows"] if f["value_usd_max"]]
+    assert ranged, "the sample site has money ranges (Meta's 60-65 billion)"
+    from computewatch.output import figure
+
+    for f in ranged:
+        shown = html.escape(figure({"kind": "money", "value": f["value_usd"], "value_max": f["value_usd_max"],
+                                    "currency": "USD"}))
+        assert "–" in shown
+        for path in (f"/facts/{f['fact']}", f"/facts?subject={urllib.parse.quote(f['subject'])}&kind=money"):
+            assert shown in get(base + path)[2], path
+
+
+def _write(url: str, sql: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(sql))
+    finally:
+        engine.dispose()
+
+
+def test_facets_and_totals_follow_the_database_as_it_changes(app):
+    """Counts are kept between requests (computewatch.web.cache) until claims change: another
+    process (a worker) storing a claim, then removing it, shows at once."""
+    base, url = app
+    before = get_json(base + "/claims.json?kind=power")
+    assert before["total"] > 0
+    _write(url, "INSERT INTO claims (article_id, kind, value, unit, text, sentence, start, \"end\", lang, "
+                "extractor_version, earlier) SELECT article_id, kind, value, unit, text, sentence, "
+                "start + 100000, \"end\" + 100000, lang, extractor_version, earlier FROM claims "
+                "WHERE id = (SELECT MIN(id) FROM claims WHERE kind = 'power')")
+    try:
+        grown = get_json(base + "/claims.json?kind=power")
+        assert grown["total"] == before["total"] + 1
+        assert {f["value"]: f["count"] for f in grown["facets"]["kind"]}["power"] == grown["total"]
+    finally:
+        _write(url, "DELETE FROM claims WHERE start >= 100000")
+    assert get_json(base + "/claims.json?kind=power")["total"] == before["total"]

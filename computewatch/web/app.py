@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from computewatch.output import figure
 from computewatch.web import params as P
+from computewatch.web.cache import CountsCache
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
@@ -46,6 +47,9 @@ def _templates() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["figure"] = figure
     env.filters["usd"] = lambda v: "" if v is None else figure({"kind": "money", "value": v, "currency": "USD"})
+    # a fact's or claim's value in dollars, as a range where it is one (60B–65B USD)
+    env.filters["usd_of"] = lambda r: "" if r.get("value_usd") is None else figure(
+        {"kind": "money", "value": r["value_usd"], "value_max": r.get("value_usd_max"), "currency": "USD"})
     return env
 
 
@@ -112,6 +116,7 @@ def create_app(database) -> Starlette:
     routes.append(Route("/subjects/{name}/timeline.svg", view(views.timeline_svg, "svg")))
     app = Starlette(routes=routes)
     app.state.database = database
+    app.state.counts = CountsCache()
     return app
 
 

@@ -63,6 +63,14 @@ def claim_filter(session, request, **fixed):
     return f, page, size
 
 
+def _counts(session, request, what: str, f, count, facets):
+    """A list's total and facets, kept until the database changes (computewatch.web.cache)."""
+    import dataclasses
+
+    key = (what, repr(dataclasses.replace(f, limit=None, offset=None, sort=None)))
+    return request.app.state.counts.get(session, key, lambda: (count(session, f), facets(session, f)))
+
+
 # --------------------------------------------------------------------------- pages
 
 def index(session, request):
@@ -81,8 +89,7 @@ def facts(session, request):
 
     f, page, size = fact_filter(session, request)
     rows = fact_queries.facts(session, f)
-    total = fact_queries.fact_count(session, f)
-    facets = fact_queries.fact_facets(session, f)
+    total, facets = _counts(session, request, "facts", f, fact_queries.fact_count, fact_queries.fact_facets)
     return Page("facts.html", {"rows": rows, "facets": facets, "active": _active(request)}, rows=rows,
                 columns=fact_queries.FACT_FIELDS, total=total, page=page, size=size, flat=fact_queries.flat)
 
@@ -144,10 +151,9 @@ def claims(session, request):
 
     f, page, size = claim_filter(session, request)
     rows = queries.claims(session, f)
-    return Page("claims.html", {"rows": rows, "facets": queries.claim_facets(session, f),
-                                "active": _active(request)},
-                rows=rows, columns=queries.CLAIM_ROW_FIELDS, total=queries.claim_count(session, f),
-                page=page, size=size)
+    total, facets = _counts(session, request, "claims", f, queries.claim_count, queries.claim_facets)
+    return Page("claims.html", {"rows": rows, "facets": facets, "active": _active(request)},
+                rows=rows, columns=queries.CLAIM_ROW_FIELDS, total=total, page=page, size=size)
 
 
 def article(session, request):
