@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Scrapy's cookie middleware (via tldextract) would fetch the public suffix list: no network here.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts clean
+.PHONY: install demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts bench-export clean
 
 install: $(VENV)/.installed
 
@@ -18,8 +18,9 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --upgrade pip
 	$(TOOLS)/bin/pip install --quiet "uv==0.13.9"
 
+# --all-extras: the analysts' optional pandas and pyarrow too, so that their tests run here and in CI.
 $(VENV)/.installed: pyproject.toml uv.lock $(UV)
-	$(UV) sync --frozen --python $(PY)
+	$(UV) sync --frozen --all-extras --python $(PY)
 	touch $@
 
 demo: install
@@ -53,6 +54,9 @@ bench-crawl: install
 
 bench-facts: install
 	$(VENV)/bin/python bench/facts_bench.py
+
+bench-export: install
+	$(VENV)/bin/python bench/export_bench.py
 
 bench-daemon: install
 	$(VENV)/bin/python bench/daemon_soak.py

@@ -9,15 +9,9 @@ import json
 import logging
 import sys
 
-from computewatch import __version__, settings as settings_mod
+from computewatch import __version__, filters, settings as settings_mod
 
-from nlp.types import CLAIM_FIELDS, CLAIM_KINDS
-
-STATUSES = ["actual", "planned", "estimate"]
-
-
-MAX_LIMIT = 10 ** 9        # --limit: beyond any table, inside a 64-bit SQL integer
-MAX_SUBJECT_CHARS = 200    # --subject: the entity_aliases.alias column
+from nlp.types import CLAIM_FIELDS
 
 
 def error(msg: str) -> None:
@@ -157,41 +151,30 @@ def build_parser() -> argparse.ArgumentParser:
     w.set_defaults(func=cmd_worker)
 
     q = sub.add_parser("claims", help="query the stored claims")
-    q.add_argument("--subject", action="append", type=_subject, metavar="X",
-                   help="organisation, by any alias (repeatable)")
-    q.add_argument("--kind", action="append", choices=list(CLAIM_KINDS), help="repeatable")
-    q.add_argument("--lang", choices=["en", "zh"])
-    q.add_argument("--since", type=_date, metavar="DATE", help="reported on or after (YYYY-MM-DD or 30d, 2w, 6m, 1y)")
-    q.add_argument("--until", type=_date, metavar="DATE", help="reported on or before")
-    q.add_argument("--source", action="append", metavar="NAME", help="repeatable")
-    q.add_argument("--sort", choices=["reported_on", "value"], default="reported_on",
-                   help="newest report first, or largest figure first (money in US dollars)")
-    q.add_argument("--min-value", type=float, metavar="V", help="at least V (money: in US dollars)")
+    filters.add_options(q, filters.CLAIM_OPTIONS)
     q.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
-    q.add_argument("--limit", type=_limit, metavar="N")
-    q.add_argument("--fact", type=int, metavar="ID", help="only the reports of this fact")
-    q.add_argument("--metric", metavar="M")
-    q.add_argument("--period", metavar="P", help="2025, FY2025, 2025Q2, 2025-2027, 'by 2027-12'")
-    q.add_argument("--status", choices=STATUSES)
-    q.add_argument("--currency", metavar="ISO")
     _db_option(q)
     q.set_defaults(func=cmd_claims)
 
     fc = sub.add_parser("facts", help="the figures reported, each once, with every report of it")
-    fc.add_argument("--subject", action="append", metavar="X", help="organisation, by any alias (repeatable)")
-    fc.add_argument("--kind", action="append", choices=list(CLAIM_KINDS), help="repeatable")
-    fc.add_argument("--metric", metavar="M")
-    fc.add_argument("--period", metavar="P")
-    fc.add_argument("--status", choices=STATUSES)
-    fc.add_argument("--lang", choices=["en", "zh"], help="reported in this language")
-    fc.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="last reported on or after")
-    fc.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="first reported on or before")
-    fc.add_argument("--min-articles", type=_positive_int, metavar="N")
-    fc.add_argument("--sort", choices=["first_seen", "value_usd", "articles"], default="first_seen")
+    filters.add_options(fc, filters.FACT_OPTIONS)
     fc.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
-    fc.add_argument("--limit", type=_positive_int, metavar="N")
     _db_option(fc)
     fc.set_defaults(func=cmd_facts)
+
+    ex = sub.add_parser("export", help="write claims or facts to a file: CSV, JSON lines or Parquet "
+                                       "(the filters of `claims` and `facts`)")
+    exsub = ex.add_subparsers(metavar="TABLE", required=True)
+    for table, options, what in (("claims", filters.CLAIM_OPTIONS, "the stored claims"),
+                                 ("facts", filters.FACT_OPTIONS, "the facts, each with its reports")):
+        e = exsub.add_parser(table, help=what)
+        filters.add_options(e, options)
+        e.add_argument("--format", choices=["csv", "jsonl", "parquet"],
+                       help="default: from the output's extension (.csv, .jsonl, .parquet)")
+        e.add_argument("--output", "-o", required=True, metavar="FILE",
+                       help="written whole or not at all (a temporary file, renamed when done)")
+        _db_option(e)
+        e.set_defaults(func=cmd_export, table=table)
 
     r = sub.add_parser("reprocess", help="recompute articles and claims from stored pages (offline)")
     r.add_argument("--all", action="store_true", help="every page, not only those an older extractor read")
@@ -250,30 +233,7 @@ def _db_option(p) -> None:
                         "which log their runs at INFO anyway)")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text[:40]}")
-    return n
-
-
-def _limit(text: str) -> int:
-    n = _positive_int(text)
-    if n > MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"at most {MAX_LIMIT}: {text[:40]}{'...' if len(text) > 40 else ''}")
-    return n
-
-
-def _subject(text: str) -> str:
-    if len(text) > MAX_SUBJECT_CHARS:
-        raise argparse.ArgumentTypeError(f"{len(text)} characters long; at most {MAX_SUBJECT_CHARS}: "
-                                         f"{text[:40]!r}...")
-    if not text.strip():
-        raise argparse.ArgumentTypeError("empty")
-    return text
+_positive_int = filters.argparse_type(filters.positive_int)
 
 
 def _port(text: str) -> int:
@@ -286,13 +246,7 @@ def _port(text: str) -> int:
     return n
 
 
-def _date(text: str):
-    from computewatch.params import BadValue, day
-
-    try:
-        return day(text)
-    except BadValue as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+_date = filters.argparse_type(filters.day)
 
 
 def cmd_crawl(args) -> int:
@@ -361,20 +315,18 @@ def cmd_import(args) -> int:
     return 1 if report.failed else 0
 
 
-def _subjects_asked(session, asked: list[str] | None) -> list[str] | None:
-    """The canonical subjects `--subject` names stand for ('Facebook' is Meta); a name that is
-    no subject of any claim is warned about, with the nearest ones, so a typo is not read as
+def _warn_unknown_subjects(session, asked: list[str] | None) -> None:
+    """A `--subject` that stands for no subject of any claim (by itself or as an alias:
+    'Facebook' is Meta) is warned about, with the nearest ones, so a typo is not read as
     "nothing was claimed"."""
     from storage import entities, queries
 
     if not asked:
-        return None
-    subjects = sorted({name for x in asked for name in entities.resolve(session, x)})
+        return
     known = queries.subjects(session)
     for name in asked:
         if not set(entities.resolve(session, name)) & known:
             warn_unknown("subject", name, known)
-    return subjects
 
 
 def _warn_unknown_sources(session, asked: list[str] | None) -> None:
@@ -400,12 +352,9 @@ def cmd_claims(args) -> int:
 
     database = open_for_query(args.conf.db)
     with database.session() as s:
-        subjects = _subjects_asked(s, args.subject)
+        _warn_unknown_subjects(s, args.subject)
         _warn_unknown_sources(s, args.source)
-        rows = queries.claims(s, queries.ClaimFilter(
-            subjects=subjects, kinds=args.kind, lang=args.lang, since=args.since, until=args.until,
-            sources=args.source, min_value=args.min_value, limit=args.limit, fact=args.fact, sort=args.sort,
-            metric=args.metric, period=args.period, status=args.status, currency=args.currency))
+        rows = queries.claims(s, filters.claim_filter(s, vars(args)))
     database.dispose()
     if args.format == "jsonl":
         from computewatch.output import write_jsonl
@@ -425,11 +374,8 @@ def cmd_facts(args) -> int:
 
     database = open_for_query(args.conf.db)
     with database.session() as s:
-        subjects = _subjects_asked(s, args.subject)
-        rows = fact_queries.facts(s, fact_queries.FactFilter(
-            subjects=subjects, kinds=args.kind, metric=args.metric, period=args.period,
-            status=args.status, lang=args.lang, since=args.since, until=args.until,
-            min_articles=args.min_articles, sort=args.sort, limit=args.limit))
+        _warn_unknown_subjects(s, args.subject)
+        rows = fact_queries.facts(s, filters.fact_filter(s, vars(args)))
     database.dispose()
     if args.format == "jsonl":
         from computewatch.output import write_jsonl
@@ -440,6 +386,20 @@ def cmd_facts(args) -> int:
     else:
         from computewatch.output import write_facts_table
         write_facts_table(rows)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from computewatch import export
+
+    try:
+        fmt = export.format_of(args.output, args.format)
+        written = export.export(args.conf.db, args.table, fmt, args.output, vars(args))
+    except export.ExportError as e:
+        error(str(e))
+        return 2
+    print(f"computewatch: {written:,} {args.table if written != 1 else args.table[:-1]} written to "
+          f"{args.output} ({fmt})", file=sys.stderr)
     return 0
 
 

@@ -58,7 +58,7 @@ def write_jsonl(rows: Iterable[dict], out=None) -> None:
     out.flush()
 
 
-def write_csv(rows: list[dict], columns: list[str], out=None, header: bool = True) -> None:
+def write_csv(rows: Iterable[dict], columns: list[str], out=None, header: bool = True) -> None:
     w = csv.DictWriter(out or sys.stdout, fieldnames=columns, extrasaction="ignore")
     if header:
         w.writeheader()

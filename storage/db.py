@@ -7,7 +7,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -361,9 +361,6 @@ def _readonly_sqlite_pragmas(dbapi_conn, _record) -> None:
 def open_readonly(url: str) -> Database:
     """An existing database opened for reading only (`serve`, queries of a copy one may not
     write): never created, never migrated; an older schema is refused with what to run."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -385,16 +382,17 @@ def open_readonly(url: str) -> Database:
     else:
         raise DatabaseError(f"{describe(url)}: unsupported database (SQLite or PostgreSQL)")
     try:
-        with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+        with engine.connect() as conn:       # read as plain rows: no Alembic import to start up
+            current = ({r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
+                       if inspect(conn).has_table("alembic_version") else None)
     except SQLAlchemyError as e:
         engine.dispose()
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
         raise DatabaseError(f"{describe(url)}: cannot open the database: {_scrub(reason, url)}") from None
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
-    if current != head:
+    head = _heads_on_disk()
+    if not current or current != head:
         engine.dispose()
-        what = "not a computewatch database" if current is None else "an older schema"
+        what = "not a computewatch database" if not current else "an older schema"
         raise DatabaseError(f"{describe(url)}: {what} (run `computewatch db upgrade --db URL` first)")
     return Database(url, engine)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterator
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -34,8 +35,6 @@ class ClaimFilter:
     article: int | None = None
     sort: str = "reported_on"            # reported_on (newest first) | value (largest first)
 
-
-_CLAIM_COLUMNS = frozenset(Claim.__table__.columns.keys())
 
 CLAIM_SORTS = {"reported_on": (Article.reported_on.desc(), Article.id.desc(), Claim.start),
                "value": (func.coalesce(Claim.value_usd, Claim.value).desc(), Claim.id)}
@@ -78,25 +77,37 @@ def _claims_from(q, f: ClaimFilter, join: bool = True):
     return q
 
 
+# The row's fields that are the claim's own columns (`source` is the article's source's name).
+_CLAIM_COLUMNS = [k for k in CLAIM_ROW_FIELDS if k in Claim.__table__.c and k != "source"]
+STREAM_CHUNK = 1000              # rows fetched at a time by iter_claims
+
+
 def claims(session: Session, f: ClaimFilter) -> list[dict]:
     """Claims, newest report first (or largest), each with its article's URL, title, date and source."""
-    q = _claims_from(select(Claim, Article.url, Article.title, Article.published, Article.reported_on,
-                            Source.name.label("source_name")), f)
+    return list(iter_claims(session, f))
+
+
+def iter_claims(session: Session, f: ClaimFilter, chunk: int = STREAM_CHUNK) -> Iterator[dict]:
+    """The rows of claims(), fetched `chunk` at a time (a server-side cursor on PostgreSQL), so
+    that exporting every claim holds one chunk in memory, not the table."""
+    q = _claims_from(select(*[getattr(Claim, k) for k in _CLAIM_COLUMNS], Claim.id, Claim.fact_id,
+                            Claim.article_id, Article.url, Article.title, Article.published,
+                            Article.reported_on, Source.name), f)
     q = q.order_by(*CLAIM_SORTS[f.sort])
     if f.limit:
         q = q.limit(f.limit)
     if f.offset:
         q = q.offset(f.offset)
-    rows = []
-    for claim, url, title, published, reported_on, source_name in session.execute(q):
-        # columns only: `article` and `fact` are also relationships, which would load per row
-        row = {k: getattr(claim, k) for k in CLAIM_ROW_FIELDS if k in _CLAIM_COLUMNS and k != "source"}
-        row.update(claim=claim.id, fact=claim.fact_id, source=source_name, url=url, title=title,
-                   article=claim.article_id,
+    n = len(_CLAIM_COLUMNS)
+    # Core rows, not ORM objects: no identity map growing with the rows read.
+    for r in session.connection().execute(q.execution_options(yield_per=chunk)):
+        row = dict(zip(_CLAIM_COLUMNS, r[:n]))
+        claim_id, fact_id, article_id, url, title, published, reported_on, source_name = r[n:]
+        row.update(claim=claim_id, fact=fact_id, source=source_name, url=url, title=title,
+                   article=article_id,
                    published=published.isoformat() if published else None,
                    reported_on=reported_on.isoformat())
-        rows.append({k: row.get(k) for k in CLAIM_ROW_FIELDS})
-    return rows
+        yield {k: row.get(k) for k in CLAIM_ROW_FIELDS}
 
 
 def subjects(session: Session) -> set[str]:
