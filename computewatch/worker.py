@@ -80,6 +80,7 @@ class Worker:
         # A one-off crawl's worker, once finishing, gives up after this many database faults in
         # a row (the pages stay pending) instead of retrying until the crawl's time limit.
         self.give_up_finishing_after = give_up_finishing_after
+        self.warmed = False
 
     def run(self, finish=lambda: True) -> WorkerReport:
         """Until stopped, or until the queue is empty while `finish()` is true (checked before
@@ -130,8 +131,11 @@ class Worker:
     def _work(self, ids: list[int], faults_in_a_row: int) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from computewatch.processing import process_stored_page
+        from computewatch.processing import process_stored_page, warm_up
 
+        if not self.warmed:          # once, with the first batch (an empty queue costs nothing)
+            warm_up()
+            self.warmed = True
         for n, page_id in enumerate(ids):
             if self.should_stop():
                 break

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -66,6 +67,34 @@ def test_a_killed_workers_pages_come_back_after_its_lease_and_each_is_done_once(
     assert_each_page_once(db_url, n)
     # The page in hand when it was killed counts one attempt, then done: not an error.
     assert query(db_url, "SELECT MAX(attempts) FROM pages") == [(0,)]
+
+
+def test_a_worker_killed_while_loading_its_models_has_died_on_no_page(tmp_path):
+    """Loading spaCy and jieba takes seconds at a worker's start: kills then are no page's fault.
+    Killed twice there, the first page of the batch was given up as `error` (fault trials)."""
+    db = f"sqlite:///{tmp_path / 'cw.db'}"
+    n = 5
+    store_synthetic_pages(db, n)
+    env = cli_env({"COMPUTEWATCH_WORKER_LEASE": "1"})
+    for _ in range(2):
+        proc = subprocess.Popen(worker_cmd(db, "--batch", "40"), env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            end = time.monotonic() + 60
+            while time.monotonic() < end and not query(
+                    db, "SELECT 1 FROM pages WHERE lease_owner IS NOT NULL AND lease_until > :t",
+                    t=datetime.now(timezone.utc).replace(tzinfo=None)):
+                time.sleep(0.02)
+            time.sleep(0.3)                   # the batch is leased: the models are loading
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        assert done(db) == 0                  # killed before any page was processed ...
+        assert query(db, "SELECT MAX(attempts) FROM pages") == [(0,)]   # ... and none attempted
+        time.sleep(1.1)                       # its lease runs out
+    result = run_cli("worker", "--once", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert_each_page_once(db, n)
 
 
 @pytest.mark.postgres
