@@ -31,7 +31,23 @@ RETRY_SECONDS = (1, 2, 5, 10, 30)   # waits after successive database faults
 
 def new_owner() -> str:
     """Who holds a lease: host, pid and a nonce (a pid may come back after a restart)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _host() -> str:
+    return socket.gethostname()[:40]
+
+
+def owner_gone(owner: str) -> bool:
+    """A lease owner (new_owner) of this host whose process has ended: killed, or its machine
+    restarted. Another host's owners are never judged (their leases run out). Containers given
+    one hostname but not one pid namespace would misjudge each other: a page is then processed
+    twice, which changes nothing (writes are keyed)."""
+    from storage.runs import pid_alive
+
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    return host == _host() and pid.isdigit() and not pid_alive(int(pid))
 
 
 @dataclass
@@ -102,6 +118,8 @@ class Worker:
                 faults_in_a_row = self._fault(e, faults_in_a_row, None)
                 continue
             if not ids:
+                if self._reclaim():             # a dead worker's batch: take it now
+                    continue
                 if finishing and not (self.wait_for_others and self._others_hold_pages()):
                     break
                 self._sleep(self.idle)
@@ -116,6 +134,26 @@ class Worker:
 
         with self.database.session(write=True) as s:
             return queue.claim(s, self.owner, self.version, self.batch, self.lease, self.scope)
+
+    def _reclaim(self) -> int:
+        """Free the leases of workers of this host that died (their pages would wait for the
+        lease to run out, worker_lease: 5 minutes by default)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from storage import queue
+
+        try:
+            with self.database.session() as s:       # a read: the write lock only if needed
+                gone = [o for o in queue.lease_owners(s) if owner_gone(o)]
+            if not gone:
+                return 0
+            with self.database.session(write=True) as s:
+                n = queue.release_owners(s, gone)
+        except SQLAlchemyError:
+            return 0
+        if n:
+            log.info("%d page(s) leased by workers that died handed back", n)
+        return n
 
     def _others_hold_pages(self) -> bool:
         from sqlalchemy.exc import SQLAlchemyError
