@@ -288,7 +288,7 @@ def _crawl_worker_main(db_url: str, lease: float, batch: int, parent_pid: int, f
     from computewatch.logs import setup
     from nlp import EXTRACTOR_VERSION
     from storage import queue
-    from storage.db import open_database
+    from storage.db import DatabaseError, open_database
 
     setup(logging.WARNING, "text", None)
 
@@ -299,7 +299,11 @@ def _crawl_worker_main(db_url: str, lease: float, batch: int, parent_pid: int, f
                 counters[1] += 1
                 counters[2] += p.claims
 
-    database = open_database(db_url, migrate=False)
+    try:
+        database = open_database(db_url, migrate=False)
+    except DatabaseError as e:       # away already: the crawl meets it too and says so, once
+        log.warning("extraction worker not started: %s", e)
+        return
     try:
         Worker(database, EXTRACTOR_VERSION, batch=batch, lease=lease,
                scope=queue.Scope(new_only=True), idle=0.3, on_page=on_page, wait_for_others=False,
