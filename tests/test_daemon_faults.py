@@ -212,6 +212,44 @@ def test_a_lock_held_at_start_is_one_line_and_exit_2(tmp_path):
     assert query(db, "SELECT COUNT(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
 
 
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_the_database_file_deleted_mid_crawl_is_one_line_and_exit_2(tmp_path, how):
+    from test_crawl_interrupt import slow_site
+
+    n = 20
+    slow_site(tmp_path / "site", n, delay=0.3)           # 2 in flight: about 3 s of fetching
+    path = tmp_path / "cw.db"
+    db = f"sqlite:///{path}"
+    env = {"COMPUTEWATCH_CONCURRENCY_PER_DOMAIN": "2"}
+    with LocalSite(tmp_path / "site") as site:
+        sources = write_sources(tmp_path / "s.toml", {
+            "name": "gone", "lang": "en", "sitemaps": [f"{site.base_url}/sitemap.xml"],
+            "interval": "1h"})
+        crawl = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-m", "computewatch", "crawl",
+                                  "--sources", str(sources), "--db", db], cwd=ROOT,
+                                 env=cli_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: _stored(db) >= 3, 60, "the first pages stored")
+            for f in tmp_path.glob("cw.db*"):
+                f.unlink()
+            if how == "replaced":               # another, empty database under the same name
+                assert run_cli("db", "upgrade", "--db", db).returncode == 0
+            _, err = crawl.communicate(timeout=120)
+        finally:
+            crawl.kill()
+        assert crawl.returncode == 2, err[-3000:]
+        line = _one_line_error(err, str(path), "deleted or replaced during the crawl")
+        assert "nothing of this crawl was kept" in line and "Traceback" not in err
+        if how == "replaced":                   # the crawl wrote nothing into the new file
+            assert query(db, "SELECT COUNT(*) FROM pages") == [(0,)]
+        again = _crawl(db, sources, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    _intact(db)
+    _stored_once(db)
+    assert query(db, "SELECT COUNT(*), COUNT(processed_version) FROM pages") == [(n, n)]
+    assert query(db, "SELECT status FROM crawl_runs") == [("ok",)]
+
+
 # --- item 12: children die with the daemon; a live old crawl is not doubled ------------------------
 
 def _group(pgid: int) -> list[int]:
