@@ -9,9 +9,9 @@ times, against one database:
   1. start `computewatch crawl` and/or `computewatch worker` (`.venv/bin/python -m computewatch`,
      real processes; a worker is sometimes `--once`);
   2. after a random delay (--min-delay..--max-delay s) SIGKILL one live process at random: a
-     crawl, the extraction worker a crawl runs beside Scrapy, or a worker, this trial's or the
-     one left running from the trial before; with --pg-restart-cmd, PostgreSQL is restarted at a
-     random moment of some trials (--pg-restart-chance);
+     crawl, the extraction worker a crawl runs beside Scrapy, or a worker, this trial's or a
+     survivor of an earlier one; with --pg-restart-cmd, PostgreSQL is restarted at a random
+     moment of some trials (--pg-restart-chance);
   3. the survivors stay for the next trials, where they may be killed, but at most MAX_LIVE:
      the oldest beyond it are stopped (SIGTERM, SIGKILL after 30 s).
 
@@ -226,7 +226,9 @@ def run_trials(t: Trials) -> None:
     for n in range(1, args.trials + 1):
         kinds = rng.choices([k for k, _ in STARTS], [w for _, w in STARTS])[0]
         kinds = [("worker --once" if k == "worker" and rng.random() < 0.3 else k) for k in kinds]
-        running = [t.start(k, n) for k in kinds] + t.live()
+        for k in kinds:
+            t.start(k, n)
+        running = t.live()               # this trial's and the survivors
         delay = rng.uniform(args.min_delay, args.max_delay)
         restart = ""
         if args.pg_restart_cmd and rng.random() < args.pg_restart_chance:
