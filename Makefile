@@ -8,7 +8,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Scrapy's cookie middleware (via tldextract) would fetch the public suffix list: no network here.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
+<<<<<<< HEAD
 .PHONY: install demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts bench-export clean
+=======
+.PHONY: install demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts bench-faults clean
+>>>>>>> trials
 
 install: $(VENV)/.installed
 
@@ -60,6 +64,10 @@ bench-export: install
 
 bench-daemon: install
 	$(VENV)/bin/python bench/daemon_soak.py
+
+# 40 trials of random SIGKILLs of crawls and workers, then every page exactly once (SQLite).
+bench-faults: install
+	$(VENV)/bin/python bench/fault_trials.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache

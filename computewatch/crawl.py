@@ -137,10 +137,13 @@ def crawl(conf, sources, max_pages: int | None = None, display=None,
                          stop_now=interrupted or db_mod.first_fault is not None)
         if drained is not True and not interrupted:
             stop_reason.append(drained)
-            for ctx in contexts:
-                if statuses[ctx.run_id] == RunStatus.OK:
-                    statuses[ctx.run_id] = RunStatus.TIMED_OUT
             interrupted = drained.startswith("stopped by")
+            # Only the time limit fails the runs; a stop signal while processing interrupts them
+            # (exit 130), else a SIGTERM would count as a failure the daemon backs off from.
+            if not interrupted:
+                for ctx in contexts:
+                    if statuses[ctx.run_id] == RunStatus.OK:
+                        statuses[ctx.run_id] = RunStatus.TIMED_OUT
     elif await_workers and not interrupted:
         waited = _await_workers(database, [c.run_id for c in contexts], deadline)
         if waited is not True:

@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from storage.pages import Outcome
 
 log = logging.getLogger(__name__)
+
+# One page per language of the bundled sample site, read before a worker's first page.
+WARM_UP_PAGES = tuple(Path(__file__).parent / "sample_site" / "news" / "2026" / "01" / name
+                      for name in ("big-tech-capex-race.html", "bytedance-capex-2026.html"))
 
 
 @dataclass(slots=True)
@@ -33,6 +38,19 @@ class Processed:
 def after_claims(session, article_id: int) -> None:
     """Stages that follow an article's claims, in the same transaction (facts will go here:
     storage.facts.consolidate(session, article_id))."""
+
+
+def warm_up() -> None:
+    """Load the models and lexicons (seconds: spaCy, jieba) by reading the sample pages, so that
+    a worker killed meanwhile is not taken for one that died reading the page in hand: its
+    attempt would count, and two such kills would give a good page up as `error`."""
+    from nlp.pipeline import process_page
+
+    for path in WARM_UP_PAGES:
+        try:
+            process_page(path.read_bytes(), path.as_uri(), "text/html")
+        except Exception as e:       # nothing lost: the first page loads what is missing
+            log.warning("warm-up on %s failed: %s", path.name, e)
 
 
 def process_stored_page(database, page_id: int, version: str, owner: str,

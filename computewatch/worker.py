@@ -32,7 +32,23 @@ STATS_EVERY = 600.0             # seconds between planner statistics refreshes (
 
 def new_owner() -> str:
     """Who holds a lease: host, pid and a nonce (a pid may come back after a restart)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _host() -> str:
+    return socket.gethostname()[:40]
+
+
+def owner_gone(owner: str) -> bool:
+    """A lease owner (new_owner) of this host whose process has ended: killed, or its machine
+    restarted. Another host's owners are never judged (their leases run out). Containers given
+    one hostname but not one pid namespace would misjudge each other: a page is then processed
+    twice, which changes nothing (writes are keyed)."""
+    from storage.runs import pid_alive
+
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    return host == _host() and pid.isdigit() and not pid_alive(int(pid))
 
 
 @dataclass
@@ -82,6 +98,7 @@ class Worker:
         # a row (the pages stay pending) instead of retrying until the crawl's time limit.
         self.give_up_finishing_after = give_up_finishing_after
         self._pages_at_stats, self._next_stats = 0, 0.0
+        self.warmed = False
 
     def run(self, finish=lambda: True) -> WorkerReport:
         """Until stopped, or until the queue is empty while `finish()` is true (checked before
@@ -103,6 +120,8 @@ class Worker:
                 faults_in_a_row = self._fault(e, faults_in_a_row, None)
                 continue
             if not ids:
+                if self._reclaim():             # a dead worker's batch: take it now
+                    continue
                 self._refresh_stats_if_due()
                 if finishing and not (self.wait_for_others and self._others_hold_pages()):
                     break
@@ -127,6 +146,26 @@ class Worker:
         with self.database.session(write=True) as s:
             return queue.claim(s, self.owner, self.version, self.batch, self.lease, self.scope)
 
+    def _reclaim(self) -> int:
+        """Free the leases of workers of this host that died (their pages would wait for the
+        lease to run out, worker_lease: 5 minutes by default)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from storage import queue
+
+        try:
+            with self.database.session() as s:       # a read: the write lock only if needed
+                gone = [o for o in queue.lease_owners(s) if owner_gone(o)]
+            if not gone:
+                return 0
+            with self.database.session(write=True) as s:
+                n = queue.release_owners(s, gone)
+        except SQLAlchemyError:
+            return 0
+        if n:
+            log.info("%d page(s) leased by workers that died handed back", n)
+        return n
+
     def _others_hold_pages(self) -> bool:
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -141,8 +180,11 @@ class Worker:
     def _work(self, ids: list[int], faults_in_a_row: int) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from computewatch.processing import process_stored_page
+        from computewatch.processing import process_stored_page, warm_up
 
+        if not self.warmed:          # once, with the first batch (an empty queue costs nothing)
+            warm_up()
+            self.warmed = True
         for n, page_id in enumerate(ids):
             if self.should_stop():
                 break
@@ -257,7 +299,7 @@ def _crawl_worker_main(db_url: str, lease: float, batch: int, parent_pid: int, f
     from computewatch.logs import setup
     from nlp import EXTRACTOR_VERSION
     from storage import queue
-    from storage.db import open_database
+    from storage.db import DatabaseError, open_database
 
     setup(logging.WARNING, "text", None)
 
@@ -268,7 +310,11 @@ def _crawl_worker_main(db_url: str, lease: float, batch: int, parent_pid: int, f
                 counters[1] += 1
                 counters[2] += p.claims
 
-    database = open_database(db_url, migrate=False)
+    try:
+        database = open_database(db_url, migrate=False)
+    except DatabaseError as e:       # away already: the crawl meets it too and says so, once
+        log.warning("extraction worker not started: %s", e)
+        return
     try:
         Worker(database, EXTRACTOR_VERSION, batch=batch, lease=lease,
                scope=queue.Scope(new_only=True), idle=0.3, on_page=on_page, wait_for_others=False,

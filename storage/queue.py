@@ -4,7 +4,8 @@ A stored page that the current extractor has not processed is pending. A worker 
 with a lease (lease_owner, lease_until): one statement, `UPDATE ... WHERE id IN (SELECT ... FOR
 UPDATE SKIP LOCKED) RETURNING id` — on PostgreSQL concurrent workers skip each other's rows; on
 SQLite the clause is dropped and the write lock (BEGIN IMMEDIATE) serialises claims. A worker that
-dies keeps nothing: once its lease expires the pages are pending again.
+dies keeps nothing: once its lease expires the pages are pending again, at once if a worker of
+the same host sees its process gone (release_owners).
 
 `attempts` counts the times a worker started reading a page without finishing it. It is raised
 just before the page is read and cleared when it is done or handed back (a stop, a database
@@ -104,6 +105,23 @@ def release(session: Session, owner: str, page_ids: list[int] | None = None,
     if page_ids is not None:
         q = q.where(Page.id.in_(page_ids))
     return session.execute(q.values(lease_owner=None, lease_until=None)
+                           .execution_options(synchronize_session=False)).rowcount
+
+
+def lease_owners(session: Session) -> list[str]:
+    """Who holds leases now (expired ones included: their owner may still be at work)."""
+    return list(session.scalars(select(Page.lease_owner).where(Page.lease_owner.is_not(None))
+                                .distinct()))
+
+
+def release_owners(session: Session, owners: list[str]) -> int:
+    """Hand back every lease of `owners`, workers known to have ended (their process on this
+    host is gone): pending at once rather than when the lease runs out. The page such a worker
+    had in hand keeps its attempt: it may be the page that killed it."""
+    if not owners:
+        return 0
+    return session.execute(update(Page).where(Page.lease_owner.in_(owners))
+                           .values(lease_owner=None, lease_until=None)
                            .execution_options(synchronize_session=False)).rowcount
 
 

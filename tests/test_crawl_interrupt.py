@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import sqlalchemy as sa
+
 from computewatch.localsite import LocalSite
 from crawl_helpers import ROOT, cli_env, fixture_sources, query, run_cli
 
@@ -19,11 +21,11 @@ PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{tit
 </article></body></html>"""
 
 
-def slow_site(root):
+def slow_site(root, n: int = ARTICLES, delay: float = 0.4):
     (root / "news").mkdir(parents=True)
     orgs = ["Microsoft", "Meta", "Google", "Amazon", "Oracle", "xAI"]
     locs = []
-    for i in range(ARTICLES):
+    for i in range(n):
         org = orgs[i % len(orgs)]
         (root / "news" / f"{i:03d}.html").write_text(PAGE.format(
             title=f"{org} expands its AI data centers, part {i}", org=org, money=10 + i,
@@ -34,7 +36,7 @@ def slow_site(root):
         + "".join(f"<url><loc>{{base}}{p}</loc></url>" for p in locs) + "</urlset>", "utf-8")
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n")
     (root / "_routes.toml").write_text("".join(
-        f'["{p}"]\ndelay = 0.4\n\n' for p in locs), "utf-8")
+        f'["{p}"]\ndelay = {delay}\n\n' for p in locs if delay), "utf-8")
 
 
 def test_sigterm_mid_crawl_keeps_whole_articles_and_the_next_crawl_completes(tmp_path):
@@ -72,3 +74,34 @@ def test_sigterm_mid_crawl_keeps_whole_articles_and_the_next_crawl_completes(tmp
     assert query(db, "SELECT COUNT(*) FROM claims") == [(2 * ARTICLES,)]
     assert query(db, "SELECT COUNT(*) FROM pages WHERE processed_version IS NULL") == [(0,)]
     assert [s for (s,) in query(db, "SELECT status FROM crawl_runs ORDER BY id")] == ["interrupted", "ok"]
+
+
+def test_sigterm_while_the_crawl_processes_its_pages_is_an_interruption_not_a_time_out(tmp_path):
+    # Fetching ends in a second or two (no delays); processing 300 pages takes longer: the
+    # signal comes once the spider closed its run, while the crawl drains its worker.
+    n = 300
+    slow_site(tmp_path / "site", n, delay=0)
+    db = f"sqlite:///{tmp_path / 'cw.db'}"
+    with LocalSite(tmp_path / "site") as site:
+        sources = fixture_sources(tmp_path / "s.toml", site.base_url, feeds=[], start_urls=[],
+                                  sitemaps=[f"{site.base_url}/sitemap.xml"])
+        env = cli_env({"COMPUTEWATCH_CONCURRENCY_PER_DOMAIN": "16"})
+        proc = subprocess.Popen([sys.executable, "-m", "computewatch.cli", "crawl", "--sources",
+                                 str(sources), "--db", db], env=env, cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        closed = []
+        while time.monotonic() < deadline and proc.poll() is None and not closed:
+            try:
+                closed = query(db, "SELECT 1 FROM crawl_runs WHERE status = 'ok'")
+            except sa.exc.OperationalError:        # the schema is not there yet
+                pass
+            time.sleep(0.05)
+        processed = query(db, "SELECT COUNT(*) FROM pages WHERE processed_version IS NOT NULL")[0][0]
+        assert closed and proc.poll() is None and processed < n, (closed, processed)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "time limit" not in err and "Traceback" not in err
+    status, message = query(db, "SELECT status, message FROM crawl_runs")[0]
+    assert status == "interrupted" and "stopped by SIGTERM while processing pages" in message

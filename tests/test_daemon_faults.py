@@ -212,6 +212,44 @@ def test_a_lock_held_at_start_is_one_line_and_exit_2(tmp_path):
     assert query(db, "SELECT COUNT(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
 
 
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_the_database_file_deleted_mid_crawl_is_one_line_and_exit_2(tmp_path, how):
+    from test_crawl_interrupt import slow_site
+
+    n = 20
+    slow_site(tmp_path / "site", n, delay=0.3)           # 2 in flight: about 3 s of fetching
+    path = tmp_path / "cw.db"
+    db = f"sqlite:///{path}"
+    env = {"COMPUTEWATCH_CONCURRENCY_PER_DOMAIN": "2"}
+    with LocalSite(tmp_path / "site") as site:
+        sources = write_sources(tmp_path / "s.toml", {
+            "name": "gone", "lang": "en", "sitemaps": [f"{site.base_url}/sitemap.xml"],
+            "interval": "1h"})
+        crawl = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-m", "computewatch", "crawl",
+                                  "--sources", str(sources), "--db", db], cwd=ROOT,
+                                 env=cli_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: _stored(db) >= 3, 60, "the first pages stored")
+            for f in tmp_path.glob("cw.db*"):
+                f.unlink()
+            if how == "replaced":               # another, empty database under the same name
+                assert run_cli("db", "upgrade", "--db", db).returncode == 0
+            _, err = crawl.communicate(timeout=120)
+        finally:
+            crawl.kill()
+        assert crawl.returncode == 2, err[-3000:]
+        line = _one_line_error(err, str(path), "deleted or replaced during the crawl")
+        assert "nothing of this crawl was kept" in line and "Traceback" not in err
+        if how == "replaced":                   # the crawl wrote nothing into the new file
+            assert query(db, "SELECT COUNT(*) FROM pages") == [(0,)]
+        again = _crawl(db, sources, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    _intact(db)
+    _stored_once(db)
+    assert query(db, "SELECT COUNT(*), COUNT(processed_version) FROM pages") == [(n, n)]
+    assert query(db, "SELECT status FROM crawl_runs") == [("ok",)]
+
+
 # --- item 12: children die with the daemon; a live old crawl is not doubled ------------------------
 
 def _group(pgid: int) -> list[int]:
@@ -355,32 +393,48 @@ def test_a_fifo_as_the_sources_file_never_hangs_the_daemon(tmp_path, daemons):
 
 # --- item 11: PostgreSQL restarts under the daemon ---------------------------------------------
 
-PG_PORT = os.environ.get("COMPUTEWATCH_TEST_OWN_PG_PORT", "55511")
-PG_DIR = f"/tmp/cw-daemon-pg-{PG_PORT}"
+class OwnPostgres:
+    """A throw-away PostgreSQL server started by scripts/pg.sh, to be stopped and started by a
+    test (never the shared one): a free port (COMPUTEWATCH_TEST_OWN_PG_PORT to choose one) and a
+    data directory of its own, so that test runs side by side do not stop each other's."""
 
+    def __init__(self):
+        import socket
+        import tempfile
 
-def _pg(*commands: str) -> subprocess.CompletedProcess:
-    script = f"export PG_PORT={PG_PORT} PG_DIR={PG_DIR}; source {ROOT}/scripts/pg.sh; " + "; ".join(commands)
-    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=180)
+        self.port = os.environ.get("COMPUTEWATCH_TEST_OWN_PG_PORT")
+        if not self.port:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                self.port = str(s.getsockname()[1])
+        self.dir = tempfile.mkdtemp(prefix="cw-own-pg-", dir="/tmp")   # the server's user reaches it
+        self.url = f"postgresql+psycopg://computewatch@127.0.0.1:{self.port}/computewatch_test"
 
+    def sh(self, *commands: str) -> subprocess.CompletedProcess:
+        script = (f"export PG_PORT={self.port} PG_DIR={self.dir}; source {ROOT}/scripts/pg.sh; "
+                  + "; ".join(commands))
+        return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=180)
 
-def _pg_ctl(action: str) -> None:
-    opts = f"-c listen_addresses=127.0.0.1 -p {PG_PORT} -k {PG_DIR} -c fsync=off"
-    result = _pg(f'bin="$(pg_bindir)"; pg_as "$bin/pg_ctl" -D {PG_DIR}/data -l {PG_DIR}/log -w -t 60 '
-                 f'-m fast -o "{opts}" {action}')
-    assert result.returncode == 0, result.stderr
+    def ctl(self, action: str) -> None:
+        """pg_ctl stop | start, with the options pg_start gave it."""
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off"
+        result = self.sh(f'bin="$(pg_bindir)"; pg_as "$bin/pg_ctl" -D {self.dir}/data -l {self.dir}/log '
+                         f'-w -t 60 -m fast -o "{opts}" {action}')
+        assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture
 def own_pg():
-    """A PostgreSQL of our own, to be stopped and started by the test (never the shared one)."""
+    """A PostgreSQL of our own (OwnPostgres), removed afterwards."""
     if not os.environ.get("COMPUTEWATCH_TEST_PG_URL") and not os.environ.get("CI"):
         pytest.skip("no PostgreSQL for tests here: run through `make test`")
-    started = _pg("pg_start")
+    pg = OwnPostgres()
+    started = pg.sh("pg_start")
     if started.returncode != 0:
+        pg.sh("pg_stop")
         pytest.skip(f"cannot start a PostgreSQL of our own: {started.stderr.strip()[-300:]}")
-    yield f"postgresql+psycopg://computewatch@127.0.0.1:{PG_PORT}/computewatch_test"
-    _pg("pg_stop")
+    yield pg
+    pg.sh("pg_stop")
 
 
 @pytest.mark.postgres
@@ -391,12 +445,12 @@ def test_the_daemon_rides_out_a_postgresql_restart(tmp_path, daemons, own_pg):
     site_dir = write_site(tmp_path / "site", [1])
     with LocalSite(site_dir) as site:
         sources = write_sources(tmp_path / "s.toml", listing_source("daily", site.base_url, "3s"))
-        d = daemons(tmp_path, sources, own_pg)
+        d = daemons(tmp_path, sources, own_pg.url)
         wait_for(lambda: any(r["status"] == "ok" for r in d.runs()), 90, "a first ok run")
-        _pg_ctl("stop")
+        own_pg.ctl("stop")
         time.sleep(8)                                   # down across a lock check or two
         write_site(site_dir, [2])
-        _pg_ctl("start")
+        own_pg.ctl("start")
         back = wait_for(lambda: d.events("database reachable again: lock taken, runs resumed"), 60,
                         "the reconnection")[0]
         assert d.proc.poll() is None, d.text()
@@ -404,12 +458,12 @@ def test_the_daemon_rides_out_a_postgresql_restart(tmp_path, daemons, own_pg):
         assert back["away_seconds"] > 0
         wait_for(lambda: any(r["status"] == "ok" and r["new_articles"] == 1 and r["time"] > back["time"]
                              for r in d.runs()), 90, "an ok run after the restart")
-        database = open_database(own_pg, migrate=False)
+        database = open_database(own_pg.url, migrate=False)
         assert holder(database) == f"pid {d.proc.pid} on {os.uname().nodename}"
         database.dispose()
         code, _ = d.stop()
     assert code == 0, d.text()
-    assert query(own_pg, "SELECT COUNT(*), COUNT(DISTINCT url) FROM pages WHERE url LIKE '%/news/%'") == [(2, 2)]
+    assert query(own_pg.url, "SELECT COUNT(*), COUNT(DISTINCT url) FROM pages WHERE url LIKE '%/news/%'") == [(2, 2)]
     assert "Traceback" not in d.text()
 
 
@@ -431,3 +485,61 @@ def test_the_daemon_log_and_lock_files_are_private(tmp_path, daemons):
     assert mode(str(db_path) + ".daemon.lock") == 0o600
     code, _ = d.stop()
     assert code == 0, d.text()
+
+
+@pytest.mark.postgres
+def test_postgresql_going_down_mid_crawl_is_one_line_and_the_next_crawl_finishes(tmp_path, own_pg):
+    from test_crawl_interrupt import slow_site
+
+    n = 20
+    slow_site(tmp_path / "site", n, delay=0.3)           # 2 in flight: about 3 s of fetching
+    env = {"COMPUTEWATCH_CONCURRENCY_PER_DOMAIN": "2"}
+    with LocalSite(tmp_path / "site") as site:
+        sources = write_sources(tmp_path / "s.toml", {
+            "name": "pgdown", "lang": "en", "sitemaps": [f"{site.base_url}/sitemap.xml"],
+            "interval": "1h"})
+        crawl = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-m", "computewatch", "crawl",
+                                  "--sources", str(sources), "--db", own_pg.url], cwd=ROOT,
+                                 env=cli_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: _stored(own_pg.url) >= 5, 60, "the first pages stored")
+            own_pg.ctl("stop")
+            t0 = time.monotonic()
+            _, err = crawl.communicate(timeout=120)
+        finally:
+            crawl.kill()
+        took = time.monotonic() - t0
+        own_pg.ctl("start")
+        assert crawl.returncode == 2, err[-3000:]
+        _one_line_error(err, f"127.0.0.1:{own_pg.port}", "unreachable")
+        assert "Traceback" not in err and took < 30, (took, err)
+        stored = _stored(own_pg.url)
+        assert 5 <= stored < n
+        _stored_once(own_pg.url)
+
+        again = _crawl(own_pg.url, sources, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    _stored_once(own_pg.url)
+    assert query(own_pg.url, "SELECT COUNT(*), COUNT(processed_version) FROM pages") == [(n, n)]
+    assert query(own_pg.url, "SELECT COUNT(*) FROM articles WHERE relevant") == [(n,)]
+    assert query(own_pg.url, "SELECT COUNT(*) FROM claims") == [(2 * n,)]
+    # The run the fault cut short is closed (failed if it could still say so, else by the next
+    # crawl); none is left running, no lease held.
+    runs = query(own_pg.url, "SELECT status FROM crawl_runs ORDER BY id")
+    assert [r[0] for r in runs][-1] == "ok" and runs[0][0] in ("failed", "interrupted"), runs
+    assert query(own_pg.url, "SELECT COUNT(*) FROM pages WHERE lease_owner IS NOT NULL") == [(0,)]
+
+
+def _stored(url: str) -> int:
+    try:
+        return query(url, "SELECT COUNT(*) FROM pages")[0][0]
+    except sa.exc.SQLAlchemyError:          # not created yet
+        return 0
+
+
+def _stored_once(url: str) -> None:
+    assert query(url, "SELECT COUNT(*) - COUNT(DISTINCT url) FROM pages") == [(0,)]
+    assert query(url, "SELECT COUNT(*) - COUNT(DISTINCT content_hash), COUNT(*) - COUNT(DISTINCT "
+                      "first_page_id) FROM articles") == [(0, 0)]
+    assert query(url, 'SELECT COUNT(*) FROM (SELECT 1 FROM claims GROUP BY article_id, kind, start, '
+                      '"end" HAVING COUNT(*) > 1) d') == [(0,)]
