@@ -190,14 +190,20 @@ def _private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def create(url: str) -> Engine:
-    url = normalise_url(url)
+def _parse(url: str):
+    """The URL parsed, or DatabaseError naming what is wrong with it (password hidden)."""
     try:
         parsed = make_url(url)
         parsed.port         # noqa: B018  SQLAlchemy reads the port lazily: a bad one fails here
     except (ArgumentError, ValueError) as e:
         why = f"bad port ({e})" if isinstance(e, ValueError) else "try sqlite:///path or postgresql://..."
         raise DatabaseError(f"{describe(url)}: not a database URL: {why}") from None
+    return parsed
+
+
+def create(url: str) -> Engine:
+    url = normalise_url(url)
+    parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
         if path and path != ":memory:" and not path.startswith("file:"):
@@ -362,11 +368,7 @@ def open_readonly(url: str) -> Database:
     """An existing database opened for reading only (`serve`, queries of a copy one may not
     write): never created, never migrated; an older schema is refused with what to run."""
     url = normalise_url(url)
-    try:
-        parsed = make_url(url)
-        parsed.port         # noqa: B018  a bad port fails here, not at the first query
-    except (ArgumentError, ValueError):
-        raise DatabaseError(f"{describe(url)}: not a database URL (try sqlite:///path or postgresql://...)") from None
+    parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
         if not path or path == ":memory:" or not Path(path).expanduser().is_file():

@@ -33,7 +33,7 @@ def cli_env(extra: dict | None = None) -> dict:
     return env
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict | None = None, timeout: float = 420) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "computewatch.cli", *args], capture_output=True,
                           text=True, env=cli_env(env), timeout=timeout, cwd=ROOT)
 

@@ -2,7 +2,8 @@
 
 The pages are verbatim excerpts of published news (see tests/realtext/SOURCES-*.md); each
 <id>.txt has a <id>.gold.json in the format of ../shared/seeds. The scorer
-(../shared/tools/score_claims.py) runs the real CLI once per page; its JSON report is then split
+(../shared/tools/score_claims.py) scores the real CLI's output page by page (the CLI run once
+over all pages, so the models load once: extract_all); its JSON report is then split
 by script with the rule of ../shared/tools/by_script.py: ids starting `zht` are traditional
 Chinese, other `zh` ids simplified Chinese, the rest English.
 
@@ -79,14 +80,46 @@ def check_gold(path: Path) -> list[str]:
     return problems
 
 
+PAGE_SUFFIXES = (".html", ".htm", ".txt")
+
+
+def extract_all(pages: Path, into: Path, jobs: int = 1, timeout: float = 3000) -> None:
+    """`computewatch extract` over every page in one call per job (the models load once, not
+    once a page: 75 pages in ~40 s instead of ~5 min), its jsonl split by page into
+    `into/<page file name>.jsonl` (empty for a page with no claims or refused)."""
+    files = sorted(str(p.resolve()) for p in pages.iterdir() if p.suffix in PAGE_SUFFIXES)
+    shares = [files[i::jobs] for i in range(jobs)]
+    procs = [subprocess.Popen([sys.executable, "-m", "computewatch.cli", "extract", *share,
+                               "--format", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, cwd=TESTS.parent) for share in shares if share]
+    by_page: dict[str, list[str]] = {Path(f).name: [] for f in files}
+    for proc in procs:
+        out, err = proc.communicate(timeout=timeout)
+        if proc.returncode not in (0, 1):        # 1: a page refused (one line each on stderr)
+            raise RuntimeError(f"extract failed ({proc.returncode}):\n{err[-3000:]}")
+        for line in out.splitlines():
+            if line.strip():
+                by_page[Path(json.loads(line)["source"]).name].append(line)
+    for name, lines in by_page.items():
+        (into / f"{name}.jsonl").write_text("".join(ln + "\n" for ln in lines), "utf-8")
+
+
 def run_scorer(jobs: int = 1, pages: Path = REALTEXT, verbose: bool = False,
                timeout: float = 3000) -> tuple[dict, str]:
-    """Run the scorer through the CLI; return (JSON report, printed text)."""
+    """Score the CLI's output with the shared scorer; return (JSON report, printed text).
+
+    The claims come from `computewatch extract` itself (extract_all); the scorer's per-page
+    command then reads that page's share, so what is scored is exactly the CLI's output."""
+    import shlex
+    import tempfile
+
     jobs = max(1, min(jobs, MAX_JOBS))
-    cli = f"{sys.executable} -m computewatch.cli extract {{file}} --format jsonl"
-    cmd = [sys.executable, str(SCORER), "--cmd", cli, "--pages", str(pages), "--gold", str(pages),
-           "--json", "--jobs", str(jobs)] + (["--verbose"] if verbose else [])
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=TESTS.parent)
+    with tempfile.TemporaryDirectory(prefix="realtext-") as tmp:
+        extract_all(pages, Path(tmp), jobs=jobs, timeout=timeout)
+        cli = f'cat {shlex.quote(tmp)}/"$(basename {{file}})".jsonl'
+        cmd = [sys.executable, str(SCORER), "--cmd", cli, "--pages", str(pages), "--gold", str(pages),
+               "--json", "--jobs", str(jobs)] + (["--verbose"] if verbose else [])
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=TESTS.parent)
     report = next((json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")), None)
     if report is None:
         raise RuntimeError(f"scorer printed no JSON report:\n{out.stdout}\n{out.stderr}")

@@ -35,7 +35,7 @@ def last_run(db):
 
 def crawl(sources, db, **env):
     result = run_cli("crawl", "--sources", str(sources), "--db", db,
-                     env={"COMPUTEWATCH_CRAWL_TIME_LIMIT": "60", **env})
+                     env={"COMPUTEWATCH_CRAWL_TIME_LIMIT": "240", **env})
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -199,6 +199,6 @@ def test_known_url_checks_and_validators_leave_the_reactor_thread(tmp_path):
         for _ in range(2):        # the second run finds known URLs and saved validators
             out = subprocess.run([sys.executable, "-c", WATCH, "crawl", "--sources", str(sources),
                                   "--db", db], capture_output=True, text=True, cwd=ROOT,
-                                 env=cli_env({"COMPUTEWATCH_CRAWL_TIME_LIMIT": "60"}), timeout=300)
+                                 env=cli_env({"COMPUTEWATCH_CRAWL_TIME_LIMIT": "240"}), timeout=420)
             assert "REACTOR-THREAD-SESSIONS [] EXIT 0" in out.stdout, out.stdout + out.stderr
     assert query(db, "SELECT COUNT(*) FROM fetch_state")[0][0] >= 1
