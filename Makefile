@@ -8,11 +8,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Scrapy's cookie middleware (via tldextract) would fetch the public suffix list: no network here.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-<<<<<<< HEAD
-.PHONY: install demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts bench-export clean
-=======
-.PHONY: install demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts bench-faults clean
->>>>>>> trials
+.PHONY: install demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts bench-export bench-faults clean
 
 install: $(VENV)/.installed
 
