@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Scrapy's cookie middleware (via tldextract) would fetch the public suffix list: no network here.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts bench-export bench-faults clean
+.PHONY: install lint demo test test-fast conformance realtext bench bench-crawl bench-daemon bench-facts bench-export bench-faults clean
 
 install: $(VENV)/.installed
 
@@ -29,9 +29,13 @@ demo: install
 # Every test, with the real services (PostgreSQL, Redis) started on 127.0.0.1 and stopped afterwards;
 # the test files are shared out over TEST_JOBS processes (each file's tests stay in one process).
 TEST_JOBS ?= 2
-test: install
+test: install lint
 	scripts/browser.sh
 	scripts/with-services.sh $(VENV)/bin/python -m pytest -q -n $(TEST_JOBS) --dist loadfile
+
+# pyflakes' errors (undefined names, unused imports): rules in pyproject.toml [tool.ruff].
+lint: install
+	$(VENV)/bin/ruff check .
 
 # Quick loop while developing: no PostgreSQL or Redis (their tests skip, saying so).
 test-fast: install

@@ -262,6 +262,9 @@ def _up_to_date(engine: Engine) -> bool:
     return bool(heads) and current == heads
 
 
+MIGRATION_LOCK_KEY = 0x63770001     # PostgreSQL advisory lock held while migrating ("cw", 1)
+
+
 def upgrade(engine: Engine) -> list[str]:
     """Apply the migrations that are missing; returns the revisions applied."""
     if _up_to_date(engine):
@@ -271,14 +274,21 @@ def upgrade(engine: Engine) -> list[str]:
     from alembic.script import ScriptDirectory
 
     cfg = _alembic_config(engine)
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    if current == head:
-        return []
     script = ScriptDirectory.from_config(cfg)
-    pending = [r.revision for r in script.iterate_revisions(head, current)][::-1]
-    command.upgrade(cfg, "head")
+    head = script.get_current_head()
+    # One migrator at a time: two processes opening a fresh database together (two crawlers
+    # sharing a frontier) would both start migrating, and the second fail on the first's lock.
+    # The migrations run in a transaction that takes the write lock first (SQLite: BEGIN
+    # IMMEDIATE waits out the other's; PostgreSQL: an advisory lock), then looks again.
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
+            return []
+        pending = [r.revision for r in script.iterate_revisions(head, current)][::-1]
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
     return pending
 
 
