@@ -33,7 +33,7 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
     where = [sentences.index_of(spans, m.start) for m in candidates]
     needed = sorted(set(where))
     found = entities.find_many([text[spans[k][0]:spans[k][1]] for k in needed], lang)
-    sentence_orgs = {k: [entities.OrgMention(o.start + spans[k][0], o.end + spans[k][0], o.name, o.role)
+    sentence_orgs = {k: [entities.OrgMention(o.start + spans[k][0], o.end + spans[k][0], o.name, o.role, o.known)
                          for o in orgs] for k, orgs in zip(needed, found)}
     claims = []
     for m, k in zip(candidates, where):
@@ -41,13 +41,24 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
         sentence = text[s_start:s_end]
         metric = _metric(text, s_start, s_end, m)
         orgs = sentence_orgs[k]
-        subject = subjects.in_sentence(orgs, m.start, metric, text, buyers_only=True) \
-            or subjects.from_context(article_orgs, s_start, metric, buyers_only=True) \
-            or subjects.in_sentence(orgs, m.start, metric, text) \
-            or subjects.from_context(article_orgs, s_start, metric)
-        if subject is None:
-            main_org = main_org or subjects.main_organisation(article_orgs, title_end) or ""
-            subject = main_org or None
+        subject = None
+        if not subjects.industry_wide(text, s_start, s_end, m.start, orgs):
+            own = subjects.own_figure(text, *subjects.clause_of(text, s_start, s_end, m.start))
+            who = subjects.OWN if own else metric
+            # "the company", 管理层, or a vendor's own figure in a sentence naming no one: the
+            # organisation the article is about
+            about = subjects.anaphor_before(text, s_start, s_end, m.start, orgs) \
+                or (own and not any(o.role != "media" for o in orgs))
+            subject = (subjects.salient(article_orgs, s_start, title_end) if about else None) \
+                or subjects.in_sentence(orgs, m.start, who, text, buyers_only=True) \
+                or subjects.from_context(article_orgs, s_start, who, buyers_only=True) \
+                or subjects.in_sentence(orgs, m.start, who, text) \
+                or subjects.from_context(article_orgs, s_start, who)
+            if subject is None:
+                main_org = main_org or subjects.main_organisation(article_orgs, title_end) or ""
+                subject = main_org or None
+            subject = subjects.parent_named(text, orgs, subject) or subject
+        subject = subjects.joint_venture(text, s_start, s_end, orgs, article_orgs, subject) or subject
         claims.append(Claim(
             kind=m.kind, value=m.value, value_max=m.value_max, unit=m.unit, currency=m.currency,
             approx=m.approx, subject=subject, metric=metric, text=m.text, sentence=sentence,

@@ -8,12 +8,16 @@ Media (Reuters, The Information) are never subjects.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
+from dataclasses import dataclass
+from functools import cache
 
 from nlp import lexicon
 from nlp.entities import OrgMention
 
-OWN_FIGURES = {"revenue", "profit"}       # metrics where a vendor speaks of itself
+OWN = "own"                               # the metric given for a vendor's own figure (库存, buyback)
+OWN_FIGURES = {"revenue", "profit", "shipments", OWN}   # metrics where a vendor speaks of itself
 # A vendor's own spending: the investor, not the investee (輝達投資OpenAI), its own capex.
 SPENDER_FIGURES = {"capex", "investment"}
 _LOOKBACK_BUYER = 400                      # chars: how far a fallback prefers a buyer to a vendor
@@ -32,8 +36,7 @@ def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
     orgs = [o for o in orgs if o.known] or orgs
     if not orgs:
         return None
-    marker = lexicon.counterparty_marker()
-    principal = {o for o in orgs if not marker.search(text[max(0, o.start - 16):o.start])}
+    principal = principals(orgs, text)
     before = [o for o in reversed(orgs) if o.end <= offset]      # nearest first
     after = [o for o in orgs if o.start >= offset]
     if metric in OWN_FIGURES and before:
@@ -47,8 +50,10 @@ def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
     buyers_first = (
         [o for o in before if o.role != "vendor" and o in principal],
         [o for o in after if o.role != "vendor" and o in principal],
-        [o for o in before if o.role != "vendor"],
-        [o for o in after if o.role != "vendor"],
+        # a sentence naming only counterparties (为Anthropic训练) leaves the subject to the
+        # sentences before, when the caller asks for buyers only
+        [o for o in before if o.role != "vendor"] if not buyers_only else [],
+        [o for o in after if o.role != "vendor"] if not buyers_only else [],
         before if not buyers_only else [], after if not buyers_only else [],
     )
     for group in buyers_first:
@@ -83,3 +88,175 @@ def main_organisation(article_orgs: list[OrgMention], title_end: int) -> str | N
             continue
         counts[o.name] += (2 if o.start < title_end else 1) * (1 if o.role != "vendor" else 0.5)
     return counts.most_common(1)[0][0] if counts else None
+
+
+def principals(orgs: list[OrgMention], text: str) -> set[OrgMention]:
+    """The organisations of a sentence that are not a deal's counterparty.
+
+    A counterparty word before an organisation ("pay Oracle", 向英伟达) makes it a counterparty,
+    and so the organisations listed with it (与英伟达、博通及微软) and a repeat of its name in
+    brackets (甲骨文(Oracle)).
+    """
+    marker = lexicon.counterparty_marker()
+    sep = _rules().list_sep
+    out: set = set()
+    prev = None
+    for o in orgs:
+        counter = bool(marker.search(text[max(0, o.start - 16):o.start]))
+        if not counter and prev is not None and prev not in out:
+            gap = text[prev.end:o.start]
+            counter = bool(sep.fullmatch(gap) or re.fullmatch(r"\s*[(（]\s*", gap))
+        if not counter:
+            out.add(o)
+        prev = o
+    return out
+
+
+@dataclass(frozen=True)
+class _Rules:
+    aggregate: re.Pattern
+    unit_rate: re.Pattern
+    list_sep: re.Pattern
+    list_min: int
+    anaphora: re.Pattern
+    joint: re.Pattern
+    own: re.Pattern
+    parent_after: re.Pattern
+
+
+def _words(words: list[str]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{w})" for w in words), re.IGNORECASE)
+
+
+@cache
+def _rules() -> _Rules:
+    d = lexicon.load("subjects.toml")
+    return _Rules(
+        aggregate=_words(d["aggregate"]["words"]), unit_rate=_words(d["aggregate"]["unit_rate"]),
+        list_sep=re.compile(d["aggregate"]["list_separator"], re.IGNORECASE),
+        list_min=int(d["aggregate"]["list_min"]),
+        anaphora=_words(d["anaphora"]["words"]),
+        joint=_words([rf"\b{w}\b" if w.isascii() else w for w in d["joint"]["words"]]),
+        own=_words([rf"\b{w}\b" if w.isascii() else w for w in d["own"]["words"]]),
+        parent_after=re.compile(rf"\s?(?:{'|'.join(d['parent']['after'])})\s?", re.IGNORECASE),
+    )
+
+
+@cache
+def _org_table() -> dict[str, dict]:
+    return {o["name"]: o for o in lexicon.load("organizations.toml")["org"]}
+
+
+def own_figure(text: str, c_start: int, c_end: int) -> bool:
+    """A vendor's own figure named in the clause: its inventory, buyback, dividend, a chip's price."""
+    return bool(_rules().own.search(text, c_start, c_end))
+
+
+def industry_wide(text: str, s_start: int, s_end: int, offset: int,
+                  orgs: list[OrgMention]) -> bool:
+    """A figure of the whole industry or a sum over several companies: no subject.
+
+    An aggregate word (合计, 市场规模, "industry estimates") or a unit-rate cost ("the cost of
+    building 1 gigawatt") in a sentence naming no organisation or several; or three or more
+    organisations listed together before the figure in its clause (微软、谷歌、Meta、亚马逊等).
+    """
+    r = _rules()
+    named = {o.name for o in orgs if o.role != "media"}
+    c_start, c_end = clause_of(text, s_start, s_end, offset)
+    if r.unit_rate.search(text, c_start, c_end) and len(named) != 1:
+        return True
+    if r.aggregate.search(text, s_start, s_end):
+        if len(named) >= 2:
+            return True
+        if not named and not r.anaphora.search(text, s_start, offset):
+            return True
+    return _listed_before(text, s_start, offset, orgs) >= r.list_min
+
+
+def clause_of(text: str, s_start: int, s_end: int, offset: int) -> tuple[int, int]:
+    """The clause around `offset`: from the punctuation before it to the one after."""
+    punct = re.compile(r"[，,；;：:。！？!?]")
+    c_start = max([s_start] + [x.end() for x in punct.finditer(text, s_start, offset)])
+    nxt = punct.search(text, offset, s_end)
+    return c_start, (nxt.start() if nxt else s_end)
+
+
+def _listed_before(text: str, s_start: int, offset: int, orgs: list[OrgMention]) -> int:
+    """How many distinct principal organisations form the longest list before `offset`."""
+    r = _rules()
+    clause_start = max([s_start] + [m.end() for m in re.finditer(r"[，。；;：:！？!?]", text[:offset])
+                                    if m.end() >= s_start])
+    principal = principals(orgs, text)
+    before = [o for o in orgs if o.end <= offset and o.start >= clause_start and o.role != "media"]
+    best, run, prev = 0, [], None
+    for o in before:
+        if o not in principal:
+            run, prev = [], o
+            continue
+        if prev is not None and run and r.list_sep.fullmatch(text[prev.end:o.start]):
+            run.append(o)
+        else:
+            run = [o]
+        best = max(best, len({x.name for x in run}))
+        prev = o
+    return best
+
+
+def anaphor_before(text: str, s_start: int, s_end: int, offset: int,
+                   orgs: list[OrgMention]) -> bool:
+    """The figure's sentence is about "the company", 该公司 or 管理层: the word comes before any
+    organisation of the sentence, and the figure's clause names none before the figure."""
+    named = [o for o in orgs if o.role != "media" and o.end <= offset]
+    starts = {o.start for o in named}
+    a = next((a for a in _rules().anaphora.finditer(text, s_start, offset)
+              if not starts & set(range(a.end(), a.end() + 3))), None)   # not 初创公司xAI
+    if not a:
+        return False
+    if named and named[0].start < a.start():
+        return False
+    c_start, _ = clause_of(text, s_start, s_end, offset)
+    return not any(o.start >= c_start for o in named)
+
+
+def salient(article_orgs: list[OrgMention], offset: int, title_end: int = 0) -> str | None:
+    """The organisation the article has been about so far: the most named before `offset` (title
+    mentions count double, vendors in full), the nearest of equals. What "the company" stands for."""
+    counts: Counter = Counter()
+    last: dict = {}
+    for o in article_orgs:
+        if o.end > offset or o.role == "media":
+            continue
+        counts[o.name] += 2 if o.start < title_end else 1
+        last[o.name] = o.start
+    if not counts:
+        return None
+    return max(counts, key=lambda n: (counts[n], last[n]))
+
+
+def joint_venture(text: str, s_start: int, s_end: int, orgs: list[OrgMention],
+                  article_orgs: list[OrgMention], subject: str | None) -> str | None:
+    """The joint venture a figure is about, when its sentence names two or more of its partners and
+    the venture itself (or calls the deal a joint venture, the venture being named in the article)."""
+    table = _org_table()
+    named = {o.name for o in orgs}
+    for o in table.values():
+        partners = set(o.get("partners", ()))
+        if not partners or len(partners & named) < 2 or (subject and subject not in partners):
+            continue
+        if o["name"] in named:
+            return o["name"]
+        if _rules().joint.search(text, s_start, s_end) and \
+                any(a.name == o["name"] for a in article_orgs):
+            return o["name"]
+    return None
+
+
+def parent_named(text: str, orgs: list[OrgMention], subject: str | None) -> str | None:
+    """Google母公司字母, "Google's parent Alphabet": the parent, when the text says so."""
+    for o in orgs:
+        if o.name != subject:
+            continue
+        parent = _org_table().get(o.name, {}).get("parent")
+        if parent and _rules().parent_after.match(text, o.end):
+            return parent
+    return None
