@@ -41,29 +41,50 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
         sentence = text[s_start:s_end]
         metric = _metric(text, s_start, s_end, m)
         orgs = sentence_orgs[k]
-        subject = None
-        if not subjects.industry_wide(text, s_start, s_end, m.start, orgs):
-            own = subjects.own_figure(text, *subjects.clause_of(text, s_start, s_end, m.start))
-            who = subjects.OWN if own else metric
-            # "the company", 管理层, or a vendor's own figure in a sentence naming no one: the
-            # organisation the article is about
-            about = subjects.anaphor_before(text, s_start, s_end, m.start, orgs) \
-                or (own and not any(o.role != "media" for o in orgs))
-            subject = (subjects.salient(article_orgs, s_start, title_end) if about else None) \
-                or subjects.in_sentence(orgs, m.start, who, text, buyers_only=True) \
-                or subjects.from_context(article_orgs, s_start, who, buyers_only=True) \
-                or subjects.in_sentence(orgs, m.start, who, text) \
-                or subjects.from_context(article_orgs, s_start, who)
-            if subject is None:
-                main_org = main_org or subjects.main_organisation(article_orgs, title_end) or ""
-                subject = main_org or None
-            subject = subjects.parent_named(text, orgs, subject) or subject
-        subject = subjects.joint_venture(text, s_start, s_end, orgs, article_orgs, subject) or subject
+        figures = [(c.start, c.kind) for c, kc in zip(candidates, where) if kc == k]
+        subject = _subject(text, m, metric, (s_start, s_end), orgs, article_orgs, title_end,
+                           figures, claims)
+        if subject is _MAIN:
+            main_org = main_org or subjects.main_organisation(article_orgs, title_end) or ""
+            subject = main_org or None
         claims.append(Claim(
             kind=m.kind, value=m.value, value_max=m.value_max, unit=m.unit, currency=m.currency,
             approx=m.approx, subject=subject, metric=metric, text=m.text, sentence=sentence,
             start=m.start, end=m.end, lang=lang, source=source))
     return claims
+
+
+_MAIN = object()     # "the article's main organisation", computed once when first needed
+
+
+def _subject(text: str, m: Mention, metric: str | None, span: tuple[int, int], orgs, article_orgs,
+             title_end: int, figures: list[tuple[int, str]], earlier: list[Claim]):
+    """Who the mention is about (nlp.subjects), None for an industry-wide figure."""
+    s_start, s_end = span
+    if subjects.industry_wide(text, s_start, s_end, m.start, orgs):
+        return subjects.joint_venture(text, s_start, s_end, orgs, article_orgs, None)
+    named = any(o.role != "media" for o in orgs)
+    own = subjects.own_figure(text, *subjects.clause_of(text, s_start, s_end, m.start))
+    who = subjects.OWN if own else metric
+    money = m.kind == "money"
+    # "the company", 管理层, or a vendor's own figure in a sentence naming no one: the
+    # organisation the article is about
+    about = subjects.anaphor_before(text, s_start, s_end, m.start, orgs) or (own and not named)
+    # "the $50 billion figure": a figure named again in a sentence naming no one keeps its subject
+    again = None if named else next(
+        (c.subject for c in reversed(earlier) if c.subject and c.kind == m.kind
+         and c.value == m.value and c.value_max == m.value_max and c.currency == m.currency), None)
+    subject = subjects.respectively(text, s_start, s_end, m.start, orgs, figures) \
+        or again \
+        or (subjects.salient(article_orgs, s_start, title_end) if about else None) \
+        or subjects.in_sentence(orgs, m.start, who, text, buyers_only=True, money=money) \
+        or subjects.from_context(article_orgs, s_start, who, buyers_only=True) \
+        or subjects.in_sentence(orgs, m.start, who, text, money=money) \
+        or subjects.from_context(article_orgs, s_start, who)
+    if subject is None:
+        return _MAIN
+    subject = subjects.parent_named(text, orgs, subject) or subject
+    return subjects.joint_venture(text, s_start, s_end, orgs, article_orgs, subject) or subject
 
 
 def is_claim(m: Mention) -> bool:

@@ -19,12 +19,12 @@ from nlp.entities import OrgMention
 OWN = "own"                               # the metric given for a vendor's own figure (库存, buyback)
 OWN_FIGURES = {"revenue", "profit", "shipments", OWN}   # metrics where a vendor speaks of itself
 # A vendor's own spending: the investor, not the investee (輝達投資OpenAI), its own capex.
-SPENDER_FIGURES = {"capex", "investment"}
+SPENDER_FIGURES = {"capex", "investment", "spend"}
 _LOOKBACK_BUYER = 400                      # chars: how far a fallback prefers a buyer to a vendor
 
 
 def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
-                text: str = "", buyers_only: bool = False) -> str | None:
+                text: str = "", buyers_only: bool = False, money: bool = True) -> str | None:
     """Subject among the organisations of the claim's sentence (offsets into `text`).
 
     An organisation introduced as the other party ("pay Oracle", "从微软") is passed over while
@@ -40,8 +40,9 @@ def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
     before = [o for o in reversed(orgs) if o.end <= offset]      # nearest first
     after = [o for o in orgs if o.start >= offset]
     if metric in OWN_FIGURES and before:
-        return before[0].name
-    if metric in SPENDER_FIGURES:
+        # the nearest that is not a customer listed as a counterparty (受惠輝達、博通等客戶)
+        return next((o for o in before if o in principal), before[0]).name
+    if metric in SPENDER_FIGURES and money:
         # the principal that spends, whatever its role; the investee is a counterparty
         for group in ([o for o in before if o in principal], [o for o in after if o in principal]):
             if group:
@@ -98,11 +99,13 @@ def principals(orgs: list[OrgMention], text: str) -> set[OrgMention]:
     brackets (甲骨文(Oracle)).
     """
     marker = lexicon.counterparty_marker()
+    after = lexicon.counterparty_after()
     sep = _rules().list_sep
     out: set = set()
     prev = None
     for o in orgs:
-        counter = bool(marker.search(text[max(0, o.start - 16):o.start]))
+        counter = bool(marker.search(text[max(0, o.start - 16):o.start])) \
+            or bool(after and after.search(text[o.end:o.end + 40]))
         if not counter and prev is not None and prev not in out:
             gap = text[prev.end:o.start]
             counter = bool(sep.fullmatch(gap) or re.fullmatch(r"\s*[(（]\s*", gap))
@@ -115,11 +118,13 @@ def principals(orgs: list[OrgMention], text: str) -> set[OrgMention]:
 @dataclass(frozen=True)
 class _Rules:
     aggregate: re.Pattern
+    aggregate_clause: re.Pattern
     unit_rate: re.Pattern
     list_sep: re.Pattern
     list_min: int
     anaphora: re.Pattern
     joint: re.Pattern
+    respectively: re.Pattern
     own: re.Pattern
     parent_after: re.Pattern
 
@@ -132,10 +137,12 @@ def _words(words: list[str]) -> re.Pattern:
 def _rules() -> _Rules:
     d = lexicon.load("subjects.toml")
     return _Rules(
-        aggregate=_words(d["aggregate"]["words"]), unit_rate=_words(d["aggregate"]["unit_rate"]),
+        aggregate=_words(d["aggregate"]["words"]),
+        aggregate_clause=_words(d["aggregate"]["clause_words"]), unit_rate=_words(d["aggregate"]["unit_rate"]),
         list_sep=re.compile(d["aggregate"]["list_separator"], re.IGNORECASE),
         list_min=int(d["aggregate"]["list_min"]),
         anaphora=_words(d["anaphora"]["words"]),
+        respectively=_words(d["respectively"]["words"]),
         joint=_words([rf"\b{w}\b" if w.isascii() else w for w in d["joint"]["words"]]),
         own=_words([rf"\b{w}\b" if w.isascii() else w for w in d["own"]["words"]]),
         parent_after=re.compile(rf"\s?(?:{'|'.join(d['parent']['after'])})\s?", re.IGNORECASE),
@@ -161,14 +168,17 @@ def industry_wide(text: str, s_start: int, s_end: int, offset: int,
     organisations listed together before the figure in its clause (微软、谷歌、Meta、亚马逊等).
     """
     r = _rules()
-    named = {o.name for o in orgs if o.role != "media"}
     c_start, c_end = clause_of(text, s_start, s_end, offset)
-    if r.unit_rate.search(text, c_start, c_end) and len(named) != 1:
+    principal = principals(orgs, text)
+    buyers = {o.name for o in orgs if o.role not in ("media", "vendor") and o in principal}
+    in_clause = {o.name for o in orgs if o.role not in ("media", "vendor") and o in principal
+                 and c_start <= o.start < c_end}
+    if r.unit_rate.search(text, c_start, c_end) and len(buyers) != 1:
         return True
-    if r.aggregate.search(text, s_start, s_end):
-        if len(named) >= 2:
+    if r.aggregate.search(text, s_start, s_end) or r.aggregate_clause.search(text, c_start, c_end):
+        if len(in_clause) >= 2:
             return True
-        if not named and not r.anaphora.search(text, s_start, offset):
+        if not buyers and not r.anaphora.search(text, s_start, offset):
             return True
     return _listed_before(text, s_start, offset, orgs) >= r.list_min
 
@@ -260,3 +270,30 @@ def parent_named(text: str, orgs: list[OrgMention], subject: str | None) -> str 
         if parent and _rules().parent_after.match(text, o.end):
             return parent
     return None
+
+
+def respectively(text: str, s_start: int, s_end: int, offset: int, orgs: list[OrgMention],
+                 figures: list[tuple[int, str]]) -> str | None:
+    """廣達與緯創營收分別為A及B, "X and Y reported A and B respectively": the n-th figure of the
+    n-th organisation. `figures`: (start, kind) of the sentence's claims."""
+    r = _rules()
+    word = next(iter(r.respectively.finditer(text, s_start, s_end)), None)
+    if word is None:
+        return None
+    listed: list[OrgMention] = []
+    for o in orgs:
+        if o.end > word.start():
+            break
+        if listed and r.list_sep.fullmatch(text[listed[-1].end:o.start]):
+            listed.append(o)
+        else:
+            listed = [o]
+    kind = next((k for st, k in figures if st == offset), None)
+    # Chinese puts the word before the figures, English after them
+    if word.start() < offset:
+        same = [st for st, k in figures if k == kind and st > word.start()]
+    else:
+        same = [st for st, k in figures if k == kind and st < word.start()]
+    if len(listed) < 2 or len(same) != len({o.name for o in listed}) or offset not in same:
+        return None
+    return listed[same.index(offset)].name
