@@ -43,7 +43,7 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
         orgs = sentence_orgs[k]
         figures = [(c.start, c.kind) for c, kc in zip(candidates, where) if kc == k]
         subject = _subject(text, m, metric, (s_start, s_end), orgs, article_orgs, title_end,
-                           figures, claims)
+                           figures, claims, spans[k - 1] if k else None)
         if subject is _MAIN:
             main_org = main_org or subjects.main_organisation(article_orgs, title_end) or ""
             subject = main_org or None
@@ -58,7 +58,8 @@ _MAIN = object()     # "the article's main organisation", computed once when fir
 
 
 def _subject(text: str, m: Mention, metric: str | None, span: tuple[int, int], orgs, article_orgs,
-             title_end: int, figures: list[tuple[int, str]], earlier: list[Claim]):
+             title_end: int, figures: list[tuple[int, str]], earlier: list[Claim],
+             prev: tuple[int, int] | None = None):
     """Who the mention is about (nlp.subjects), None for an industry-wide figure."""
     s_start, s_end = span
     if subjects.industry_wide(text, s_start, s_end, m.start, orgs):
@@ -67,15 +68,18 @@ def _subject(text: str, m: Mention, metric: str | None, span: tuple[int, int], o
     own = subjects.own_figure(text, *subjects.clause_of(text, s_start, s_end, m.start))
     who = subjects.OWN if own else metric
     money = m.kind == "money"
-    # "the company", 管理层, or a vendor's own figure in a sentence naming no one: the
-    # organisation the article is about
-    about = subjects.anaphor_before(text, s_start, s_end, m.start, orgs) or (own and not named)
+    # "the company", 管理层, or a company's own figure (revenue, profit, inventory) in a sentence
+    # naming no one: the organisation the article is about
+    anaphor = subjects.anaphor_before(text, s_start, s_end, m.start, orgs)
+    about = anaphor or (not named and (own or metric in subjects.OWN_FIGURES))
     # "the $50 billion figure": a figure named again in a sentence naming no one keeps its subject
     again = None if named else next(
         (c.subject for c in reversed(earlier) if c.subject and c.kind == m.kind
          and c.value == m.value and c.value_max == m.value_max and c.currency == m.currency), None)
     subject = subjects.respectively(text, s_start, s_end, m.start, orgs, figures) \
         or again \
+        or (subjects.topic_before(text, article_orgs, prev, title_end) if about and not anaphor
+            else None) \
         or (subjects.salient(article_orgs, s_start, title_end) if about else None) \
         or subjects.in_sentence(orgs, m.start, who, text, buyers_only=True, money=money) \
         or subjects.from_context(article_orgs, s_start, who, buyers_only=True) \

@@ -228,6 +228,23 @@ def anaphor_before(text: str, s_start: int, s_end: int, offset: int,
     return not any(o.start >= c_start for o in named)
 
 
+def topic_before(text: str, article_orgs: list[OrgMention], prev: tuple[int, int] | None,
+                 title_end: int = 0) -> str | None:
+    """What the sentence before (in the same paragraph) was about: the organisation it opens with,
+    or, when it opens with "the company"/公司, the organisation the article is about."""
+    if prev is None or "\n" in text[prev[0]:prev[1]].strip("\n"):
+        return None
+    if "\n" in text[prev[1]:prev[1] + 2]:
+        return None
+    orgs = [o for o in article_orgs if prev[0] <= o.start and o.end <= prev[1] and o.role != "media"]
+    a = _rules().anaphora.search(text, prev[0], orgs[0].start if orgs else prev[1])
+    if a:
+        return salient(article_orgs, prev[0], title_end)
+    principal = principals(orgs, text)
+    first = next((o for o in orgs if o in principal), None)
+    return first.name if first else None
+
+
 def salient(article_orgs: list[OrgMention], offset: int, title_end: int = 0) -> str | None:
     """The organisation the article has been about so far: the most named before `offset` (title
     mentions count double, vendors in full), the nearest of equals. What "the company" stands for."""
