@@ -30,6 +30,7 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
     spans = sentences.split(text)
     article_orgs = entities.scan_aliases(text)
     main_org = None
+    locale = currency_context.locale(text, source) if lang == "zh" else None
     where = [sentences.index_of(spans, m.start) for m in candidates]
     needed = sorted(set(where))
     found = entities.find_many([text[spans[k][0]:spans[k][1]] for k in needed], lang)
@@ -43,7 +44,7 @@ def extract_claims(text: str, lang: str | None = None, source: str | None = None
         orgs = sentence_orgs[k]
         figures = [(c.start, c.kind) for c, kc in zip(candidates, where) if kc == k]
         subject = _subject(text, m, metric, (s_start, s_end), orgs, article_orgs, title_end,
-                           figures, claims, spans[k - 1] if k else None)
+                           figures, claims, spans[k - 1] if k else None, locale)
         if subject is _MAIN:
             main_org = main_org or subjects.main_organisation(article_orgs, title_end) or ""
             subject = main_org or None
@@ -59,7 +60,7 @@ _MAIN = object()     # "the article's main organisation", computed once when fir
 
 def _subject(text: str, m: Mention, metric: str | None, span: tuple[int, int], orgs, article_orgs,
              title_end: int, figures: list[tuple[int, str]], earlier: list[Claim],
-             prev: tuple[int, int] | None = None):
+             prev: tuple[int, int] | None = None, locale: str | None = None):
     """Who the mention is about (nlp.subjects), None for an industry-wide figure."""
     s_start, s_end = span
     if subjects.industry_wide(text, s_start, s_end, m.start, orgs):
@@ -78,6 +79,7 @@ def _subject(text: str, m: Mention, metric: str | None, span: tuple[int, int], o
          and c.value == m.value and c.value_max == m.value_max and c.currency == m.currency), None)
     subject = subjects.respectively(text, s_start, s_end, m.start, orgs, figures) \
         or again \
+        or subjects.government(text, s_start, m.start, orgs, locale) \
         or (subjects.topic_before(text, article_orgs, prev, title_end) if about and not anaphor
             else None) \
         or (subjects.salient(article_orgs, s_start, title_end) if about else None) \

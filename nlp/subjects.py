@@ -44,6 +44,8 @@ def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
         return next((o for o in before if o in principal), before[0]).name
     if metric in SPENDER_FIGURES and money:
         # the principal that spends, whatever its role; the investee is a counterparty
+        investee = _rules().investee
+        principal = {o for o in principal if not investee.search(text[max(0, o.start - 4):o.start])}
         for group in ([o for o in before if o in principal], [o for o in after if o in principal]):
             if group:
                 return group[0].name
@@ -53,8 +55,8 @@ def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
         [o for o in after if o.role != "vendor" and o in principal],
         # a sentence naming only counterparties (为Anthropic训练) leaves the subject to the
         # sentences before, when the caller asks for buyers only
-        [o for o in before if o.role != "vendor"] if not buyers_only else [],
-        [o for o in after if o.role != "vendor"] if not buyers_only else [],
+        [o for o in before if o.role != "vendor"],
+        [o for o in after if o.role != "vendor"],
         before if not buyers_only else [], after if not buyers_only else [],
     )
     for group in buyers_first:
@@ -124,6 +126,9 @@ class _Rules:
     list_min: int
     anaphora: re.Pattern
     joint: re.Pattern
+    government: re.Pattern
+    government_of: dict
+    investee: re.Pattern
     respectively: re.Pattern
     own: re.Pattern
     parent_after: re.Pattern
@@ -143,6 +148,9 @@ def _rules() -> _Rules:
         list_min=int(d["aggregate"]["list_min"]),
         anaphora=_words(d["anaphora"]["words"]),
         respectively=_words(d["respectively"]["words"]),
+        government=_words(d["government"]["words"]),
+        government_of=dict(d["government"]["by_locale"]),
+        investee=re.compile(rf"(?:{'|'.join(map(re.escape, d['investee']['before']))})\s?$"),
         joint=_words([rf"\b{w}\b" if w.isascii() else w for w in d["joint"]["words"]]),
         own=_words([rf"\b{w}\b" if w.isascii() else w for w in d["own"]["words"]]),
         parent_after=re.compile(rf"\s?(?:{'|'.join(d['parent']['after'])})\s?", re.IGNORECASE),
@@ -314,3 +322,14 @@ def respectively(text: str, s_start: int, s_end: int, offset: int, orgs: list[Or
     if len(listed) < 2 or len(same) != len({o.name for o in listed}) or offset not in same:
         return None
     return listed[same.index(offset)].name
+
+
+def government(text: str, s_start: int, offset: int, orgs: list[OrgMention],
+               locale: str | None) -> str | None:
+    """政府推出30億元資助計劃 on a Hong Kong page: the Hong Kong government."""
+    r = _rules()
+    if not locale or any(o.end <= offset and o.role != "media" for o in orgs):
+        return None
+    if r.government.search(text, s_start, offset):
+        return r.government_of.get(locale)
+    return None

@@ -257,6 +257,12 @@ def test_industry_wide_figures_have_no_subject(text, core):
     ("人工智能初创公司月之暗面完成10亿美元融资。", "10亿美元", "Moonshot AI"),
     # governments
     ("港府推出20億元算力資助計劃。", "20億元", "Hong Kong government"),
+    # a bare 政府 is the government of the page's locale (Hong Kong or Taiwan)
+    ("為支持香港創科發展，政府撥款20億元設立算力中心。", "20億元", "Hong Kong government"),
+    ("為發展台灣AI產業，政府將投入新台幣100億元建置算力中心。", "100億元", "Taiwan government"),
+    # the investee after 为/為 of a spending figure
+    ("英伟达为OpenAI新一轮融资注资200亿美元。", "200亿美元", "Nvidia"),
+    ("輝達上月為OpenAI挹注300億美元。", "300億美元", "Nvidia"),
     ("Macron unveiled a €20 billion plan for AI computing in France.", "€20 billion", "French government"),
     ("SpaceX提供20亿美元的过桥融资。", "20亿美元", "SpaceX"),
 ])
