@@ -78,6 +78,7 @@ def _subject(text: str, m: Mention, metric: str | None, span: tuple[int, int], o
         (c.subject for c in reversed(earlier) if c.subject and c.kind == m.kind
          and c.value == m.value and c.value_max == m.value_max and c.currency == m.currency), None)
     subject = subjects.respectively(text, s_start, s_end, m.start, orgs, figures) \
+        or subjects.premodified(text, m.end, m.kind, orgs) \
         or again \
         or subjects.government(text, s_start, m.start, orgs, locale) \
         or (subjects.topic_before(text, article_orgs, prev, title_end) if about and not anaphor

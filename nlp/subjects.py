@@ -17,7 +17,7 @@ from nlp import lexicon
 from nlp.entities import OrgMention
 
 OWN = "own"                               # the metric given for a vendor's own figure (库存, buyback)
-OWN_FIGURES = {"revenue", "profit", "shipments", OWN}   # metrics where a vendor speaks of itself
+OWN_FIGURES = {"revenue", "profit", "shipments", "charge", OWN}   # metrics where a vendor speaks of itself
 # A vendor's own spending: the investor, not the investee (輝達投資OpenAI), its own capex.
 SPENDER_FIGURES = {"capex", "investment", "spend"}
 _LOOKBACK_BUYER = 400                      # chars: how far a fallback prefers a buyer to a vendor
@@ -37,6 +37,12 @@ def in_sentence(orgs: list[OrgMention], offset: int, metric: str | None,
     if not orgs:
         return None
     principal = principals(orgs, text)
+    r = _rules()
+    if metric in r.seller_metrics and any(o.name not in r.sellers for o in orgs) \
+            and any(o.name in r.sellers for o in orgs):
+        # the compute seller's customer pays the contract
+        principal = {o for o in principal if o.name not in r.sellers} or principal
+        orgs = [o for o in orgs if o.name not in r.sellers]
     before = [o for o in reversed(orgs) if o.end <= offset]      # nearest first
     after = [o for o in orgs if o.start >= offset]
     if metric in OWN_FIGURES and before:
@@ -129,6 +135,8 @@ class _Rules:
     government: re.Pattern
     government_of: dict
     investee: re.Pattern
+    sellers: frozenset
+    seller_metrics: frozenset
     respectively: re.Pattern
     own: re.Pattern
     parent_after: re.Pattern
@@ -151,6 +159,8 @@ def _rules() -> _Rules:
         government=_words(d["government"]["words"]),
         government_of=dict(d["government"]["by_locale"]),
         investee=re.compile(rf"(?:{'|'.join(map(re.escape, d['investee']['before']))})\s?$"),
+        sellers=frozenset(d["compute_sellers"]["names"]),
+        seller_metrics=frozenset(d["compute_sellers"]["metrics"]),
         joint=_words([rf"\b{w}\b" if w.isascii() else w for w in d["joint"]["words"]]),
         own=_words([rf"\b{w}\b" if w.isascii() else w for w in d["own"]["words"]]),
         parent_after=re.compile(rf"\s?(?:{'|'.join(d['parent']['after'])})\s?", re.IGNORECASE),
@@ -332,4 +342,19 @@ def government(text: str, s_start: int, offset: int, orgs: list[OrgMention],
         return None
     if r.government.search(text, s_start, offset):
         return r.government_of.get(locale)
+    return None
+
+
+_PREMODIFIED = re.compile(r"[\s\-]*[“\"'‘「『]?\s*")
+
+
+def premodified(text: str, end: int, kind: str, orgs: list[OrgMention]) -> str | None:
+    """"OpenAI's 33-gigawatt Stargate", "the 100,000-GPU Colossus": a capacity or chip count
+    written right before a name is that organisation's (not a vendor's: 350,000 Nvidia H100s)."""
+    if kind not in ("power", "gpu_count"):
+        return None
+    m = _PREMODIFIED.match(text, end)
+    for o in orgs:
+        if o.start == m.end() and o.role not in ("vendor", "media"):
+            return o.name
     return None

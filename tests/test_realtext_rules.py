@@ -250,6 +250,15 @@ def test_industry_wide_figures_have_no_subject(text, core):
     ("高雄智算科技有限公司公布伺服器採購結果，台北雲端資訊股份有限公司以新台幣12億元得標。", "12億元", "高雄智算科技有限公司"),
     # a vendor's own figures: a chip's price, inventory
     ("輝達旗下H200晶片售價約3萬美元。", "3萬美元", "Nvidia"),
+    # a capacity or chip count written right before a name is that organisation's
+    ("Microsoft is watching OpenAI's 10-gigawatt Stargate buildout closely.", "10-gigawatt", "Stargate"),
+    ("微软关注OpenAI的10吉瓦星际之门计划进展。", "10吉瓦", "Stargate"),
+    ("微軟關注OpenAI的10吉瓦「星際之門」計畫進度。", "10吉瓦", "Stargate"),
+    ("Meta will buy 350,000 Nvidia H100s this year.", "350,000", "Meta"),
+    # a contract with a seller of compute is the customer's
+    ("CoreWeave expanded its agreement with Meta in a deal worth $14 billion.", "$14 billion", "Meta"),
+    ("甲骨文与Meta签署价值200亿美元的云计算合同。", "200亿美元", "Meta"),
+    ("CoreWeave與Meta簽署價值142億美元的合約。", "142億美元", "Meta"),
     # a parent named by its child
     ("Google's parent expects capital expenditures of $85 billion.", "$85 billion", "Alphabet"),
     ("Google的母公司今年資本開支估計達1,800億美元。", "1,800億美元", "Alphabet"),
@@ -296,6 +305,11 @@ def test_subject_mechanisms(text, core, subject):
      "7000亿元", "Alibaba"),
     ("Quanta's sales rose, and Quanta shares jumped. Wistron posted record November sales. "
      "Revenue for the first eleven months reached $60 billion.", "$60 billion", "Wistron"),
+    # a one-off charge is the company's own figure too
+    ("Meta beat revenue forecasts, and Meta raised its outlook; rival Google also rose. "
+     "Net income fell after a one-off charge of $12 billion.", "$12 billion", "Meta"),
+    ("阿里巴巴公布财报，阿里巴巴股价上涨，腾讯同日下跌。本季计提减值费用30亿元。", "30亿元", "Alibaba"),
+    ("台積電公布財報，台積電股價上漲，鴻海同日下跌。本季認列減值費用新台幣50億元。", "50億元", "TSMC"),
     # a figure named again in a sentence naming no one keeps its subject
     ("Anthropic will spend $50 billion on US data centers. Amazon remains its main cloud partner. "
      "The $50 billion figure is modest next to rivals.", "The $50 billion", "Anthropic"),
