@@ -2,9 +2,22 @@
 
 In the sentence: the nearest organisation before the figure (news puts the actor first:
 "Meta will buy 350,000 Nvidia H100s"), skipping vendors when a buyer is present, unless the
-figure is the vendor's own revenue or profit. No organisation in the sentence: the nearest one
-mentioned earlier in the article; none earlier: the article's main organisation.
-Media (Reuters, The Information) are never subjects.
+figure is the vendor's own revenue or profit, and skipping counterparties (pay Oracle, 向英伟达,
+the organisations listed with them, a tender's winner, the customers a supplier benefits from).
+No organisation in the sentence: the nearest one mentioned earlier in the article; none earlier:
+the article's main organisation. Media (Reuters, The Information) are never subjects.
+
+Before that (nlp.claims calls them in order, the rules' words are data in subjects.toml):
+- a figure of the whole industry or a sum over several companies has no subject (`industry_wide`);
+- "respectively"/分别 pairs the n-th figure with the n-th organisation listed;
+- a capacity written right before a name is that organisation's (`premodified`);
+- a figure named again in a sentence naming no one keeps the subject it had;
+- a bare 政府 is the government of the page's locale;
+- "the company"/公司/管理层 before the figure, or a company's own figure (revenue, inventory, a
+  charge) in a sentence naming no one: the topic of the sentence before, else the organisation the
+  article is about (`salient`), not the last one named in passing.
+After it: a parent named by its child (Google母公司), and a joint venture named with two or more of
+its partners (`joint_venture`).
 """
 from __future__ import annotations
 
