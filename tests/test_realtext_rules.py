@@ -288,6 +288,11 @@ def test_subject_mechanisms(text, core, subject):
      "3800亿元", "Alibaba"),
     ("鴻海今天公布財報，鴻海AI伺服器營收大增，廣達同日股價下跌。公司表示今年資本支出將達新台幣1,000億元。",
      "1,000億元", "Foxconn"),
+    # "this supercomputer", 该数据中心: a facility named before, the article's organisation's
+    ("xAI built its cluster in Memphis, and xAI plans to double it. Tesla also trains models there. "
+     "This supercomputer draws 150 MW from the grid.", "150 MW", "xAI"),
+    ("字节跳动在柔佛建设智算中心，字节跳动计划扩建。阿里巴巴也有布局。该数据中心规划容量300兆瓦。", "300兆瓦", "ByteDance"),
+    ("微軟在威斯康辛州興建資料中心，微軟表示將擴建。Google也在附近設點。這座資料中心耗電達500兆瓦。", "500兆瓦", "Microsoft"),
     # the word opens the sentence; the organisation after the figure is a comparison
     ("百度发布财报，百度称云业务加速。管理层宣布全年资本开支预计达300亿元，超过腾讯此前设定的250亿元。",
      "300亿元", "Baidu"),
