@@ -95,7 +95,9 @@ def find_many(texts: list[str], lang: str) -> list[list[OrgMention]]:
 _ZH_COMPANY = re.compile(
     r"(?:[\u4e00-\u9fffA-Za-z0-9]|[(（][\u4e00-\u9fff]{2,4}[)）]){2,24}?"
     r"(?:股份有限公司|有限责任公司|有限責任公司|有限公司|控股集团|控股集團|集团公司|集團公司)")
-_ZH_NAME_STOP = re.compile(r".*(?:[由向为為是与與和及被称稱据據在的了将將从從对對给給与於于]|中标|中標|公告|显示|顯示|宣布)")
+# 据 is "according to" but not in 数据 (国信文正数据科技有限公司)
+_ZH_NAME_STOP = re.compile(r".*(?:[由向为為是与與和及被称稱在的了将將从從对對给給与於于]|(?<![数數])[据據]"
+                           r"|中标|中標|公告|显示|顯示|宣布)")
 
 
 def _zh_companies(text: str, taken: list[OrgMention]) -> list[OrgMention]:
@@ -149,4 +151,7 @@ def scan_aliases(text: str) -> list[OrgMention]:
         org = orgs.lookup(m.group())
         if org:
             out.append(OrgMention(m.start(), m.end(), org.name, org.role))
+    # registered Chinese company names too, so that a later 中標公司 or 該公司 finds them
+    if re.search(r"有限公司|集[团團]公司|控股集[团團]", text):
+        out = sorted(out + _zh_companies(text, out), key=lambda o: o.start)
     return out

@@ -276,6 +276,13 @@ def counterparty_marker() -> re.Pattern:
     return re.compile(rf"(?:{_words_regex(words)})\s?(?:the\s)?$", re.IGNORECASE)
 
 
+@cache
+def counterparty_after() -> re.Pattern | None:
+    """Matches the text right after an organisation that makes it a counterparty (以…中标)."""
+    words = load("roles.toml").get("counterparty_after", [])
+    return re.compile("|".join(f"(?:{w})" for w in words), re.IGNORECASE) if words else None
+
+
 def _is_ascii_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 

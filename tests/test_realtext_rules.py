@@ -193,3 +193,150 @@ def test_coordinated_figures_share_the_currency():
 ])
 def test_real_text_subjects(text, core, subject):
     assert _claim(text, core).subject == subject
+
+
+# ----------------------------------------------------- subjects: the mechanisms of issue 8
+
+def _subject_of(text: str, core: str, lang: str | None = None, title_end: int = 0):
+    start = text.index(core)
+    found = [c for c in extract_claims(text, lang, title_end=title_end)
+             if c.start <= start and c.end >= start + len(core)]
+    assert found, f"no claim covers {core!r} in {text!r}"
+    return min(found, key=lambda c: c.end - c.start).subject
+
+
+@pytest.mark.parametrize("text,core", [
+    # a sum over several companies
+    ("Microsoft, Alphabet, Amazon and Meta are on track to spend more than $400 billion on capex this year.", "$400 billion"),
+    ("微软、谷歌、亚马逊三家公司今年资本开支合计将超过2500亿美元。", "2500亿美元"),
+    ("這些雲端巨頭今年合計的資本支出將達5,000億美元，多數用於採購AI晶片。", "5,000億美元"),
+    # the whole industry and unit-rate costs
+    ("Industry estimates put the cost of a new AI campus at about $40 billion per gigawatt.", "$40 billion"),
+    ("建成1GW智算中心的成本约为400亿美元。", "400亿美元"),
+    ("全球AI伺服器市場規模明年可望達到2,500億美元。", "2,500億美元"),
+    # a place's figure: approved investment, economic output
+    ("The campus is expected to generate $2 billion in economic output for the county.", "$2 billion"),
+    ("该项目预计每年为当地带来50亿元的经济效益。", "50亿元"),
+    ("柔佛州上半年核准的資料中心投資額達300億馬幣。", "300億馬幣"),
+])
+def test_industry_wide_figures_have_no_subject(text, core):
+    assert _subject_of(text, core) is None
+
+
+@pytest.mark.parametrize("text,core,subject", [
+    # a sum word with one company named stays that company's
+    ("阿里巴巴过去四个季度资本开支合计超过1000亿元。", "1000亿元", "Alibaba"),
+    ("Meta said its data centers will draw 5 gigawatts combined by 2030.", "5 gigawatts", "Meta"),
+    # a joint venture named, or called one, with two of its partners
+    ("The joint venture of OpenAI, SoftBank and Oracle, Stargate, will deploy $100 billion at first.", "$100 billion", "Stargate"),
+    ("软银、OpenAI与甲骨文共同推进的“星门”项目首期投入1000亿美元。", "1000亿美元", "Stargate"),
+    ("軟銀與OpenAI合資的星際之門將在德州建置1.2吉瓦資料中心。", "1.2吉瓦", "Stargate"),
+    # one partner named with the venture: the partner's own figure
+    ("Beyond Stargate, OpenAI expects its own compute to reach 20 gigawatts.", "20 gigawatts", "OpenAI"),
+    # the organisations listed after a counterparty word are counterparties too; so is a
+    # bracketed repeat of a counterparty's name
+    ("OpenAI signed deals with Oracle, Microsoft and CoreWeave worth $1 trillion over a decade.", "$1 trillion", "OpenAI"),
+    ("Anthropic已通过与谷歌、亚马逊及微软的合作锁定超过500亿美元的算力。", "500亿美元", "Anthropic"),
+    ("OpenAI與甲骨文（Oracle）簽署總額3,000億美元的合約。", "3,000億美元", "OpenAI"),
+    # a supplier's revenue, its customers named as what it benefits from
+    ("TSMC, benefiting from Nvidia and AMD orders, posted revenue of $30 billion.", "$30 billion", "TSMC"),
+    ("台积电受益于英伟达、AMD等客户的强劲需求，季度营收达到300亿美元。", "300亿美元", "TSMC"),
+    ("台積電受惠蘋果、輝達等大客戶拉貨，第三季營收達新台幣9,000億元。", "9,000億元", "TSMC"),
+    # the investee after 对/對
+    ("英伟达已对OpenAI投资300亿美元。", "300亿美元", "Nvidia"),
+    ("輝達近期對OpenAI投資300億美元。", "300億美元", "Nvidia"),
+    # the winner of a procurement tender is paid: the buyer is the tenderer
+    ("云南算力科技有限公司公布智算服务器采购结果，浪潮电子信息产业股份有限公司以2.5亿元中标。", "2.5亿元", "云南算力科技有限公司"),
+    ("高雄智算科技有限公司公布伺服器採購結果，台北雲端資訊股份有限公司以新台幣12億元得標。", "12億元", "高雄智算科技有限公司"),
+    # a vendor's own figures: a chip's price, inventory
+    ("輝達旗下H200晶片售價約3萬美元。", "3萬美元", "Nvidia"),
+    # a capacity or chip count written right before a name is that organisation's
+    ("Microsoft is watching OpenAI's 10-gigawatt Stargate buildout closely.", "10-gigawatt", "Stargate"),
+    ("微软关注OpenAI的10吉瓦星际之门计划进展。", "10吉瓦", "Stargate"),
+    ("微軟關注OpenAI的10吉瓦「星際之門」計畫進度。", "10吉瓦", "Stargate"),
+    ("Meta will buy 350,000 Nvidia H100s this year.", "350,000", "Meta"),
+    # a contract with a seller of compute is the customer's
+    ("CoreWeave expanded its agreement with Meta in a deal worth $14 billion.", "$14 billion", "Meta"),
+    ("甲骨文与Meta签署价值200亿美元的云计算合同。", "200亿美元", "Meta"),
+    ("CoreWeave與Meta簽署價值142億美元的合約。", "142億美元", "Meta"),
+    # a parent named by its child
+    ("Google's parent expects capital expenditures of $85 billion.", "$85 billion", "Alphabet"),
+    ("Google的母公司今年資本開支估計達1,800億美元。", "1,800億美元", "Alphabet"),
+    # an apposition is not "the company": 初创公司月之暗面
+    ("人工智能初创公司月之暗面完成10亿美元融资。", "10亿美元", "Moonshot AI"),
+    # governments
+    ("港府推出20億元算力資助計劃。", "20億元", "Hong Kong government"),
+    # a bare 政府 is the government of the page's locale (Hong Kong or Taiwan)
+    ("為支持香港創科發展，政府撥款20億元設立算力中心。", "20億元", "Hong Kong government"),
+    ("為發展台灣AI產業，政府將投入新台幣100億元建置算力中心。", "100億元", "Taiwan government"),
+    # the investee after 为/為 of a spending figure
+    ("英伟达为OpenAI新一轮融资注资200亿美元。", "200亿美元", "Nvidia"),
+    ("輝達上月為OpenAI挹注300億美元。", "300億美元", "Nvidia"),
+    ("Macron unveiled a €20 billion plan for AI computing in France.", "€20 billion", "French government"),
+    ("SpaceX提供20亿美元的过桥融资。", "20亿美元", "SpaceX"),
+])
+def test_subject_mechanisms(text, core, subject):
+    assert _subject_of(text, core) == subject
+
+
+@pytest.mark.parametrize("text,core,subject", [
+    # "the company", 管理层, 公司 in a sentence naming no one before the figure: the organisation
+    # the article has been about, not the last one named in passing
+    ("Amazon shares rose after Amazon raised its outlook, while Google held steady. "
+     "Management now expects capital spending of $125 billion.", "$125 billion", "Amazon"),
+    ("阿里巴巴周四公布财报，阿里巴巴云业务增长强劲，腾讯股价同日下跌。管理层表示未来三年将投入3800亿元。",
+     "3800亿元", "Alibaba"),
+    ("鴻海今天公布財報，鴻海AI伺服器營收大增，廣達同日股價下跌。公司表示今年資本支出將達新台幣1,000億元。",
+     "1,000億元", "Foxconn"),
+    # "this supercomputer", 该数据中心: a facility named before, the article's organisation's
+    ("xAI built its cluster in Memphis, and xAI plans to double it. Tesla also trains models there. "
+     "This supercomputer draws 150 MW from the grid.", "150 MW", "xAI"),
+    ("字节跳动在柔佛建设智算中心，字节跳动计划扩建。阿里巴巴也有布局。该数据中心规划容量300兆瓦。", "300兆瓦", "ByteDance"),
+    ("微軟在威斯康辛州興建資料中心，微軟表示將擴建。Google也在附近設點。這座資料中心耗電達500兆瓦。", "500兆瓦", "Microsoft"),
+    # the word opens the sentence; the organisation after the figure is a comparison
+    ("百度发布财报，百度称云业务加速。管理层宣布全年资本开支预计达300亿元，超过腾讯此前设定的250亿元。",
+     "300亿元", "Baidu"),
+    # a vendor's own figure in a sentence naming no one
+    ("英伟达公布财报，英伟达称合作伙伴富士康已开始出货。董事会新增500亿美元股票回购授权。", "500亿美元", "Nvidia"),
+    ("Nvidia beat estimates as Nvidia's data center sales grew, and partner Foxconn rose. "
+     "It also released $180 million of H20 inventory.", "$180 million", "Nvidia"),
+    ("輝達公布財報，輝達表示合作夥伴鴻海已開始出貨。本季釋出H20庫存，銷售額約12億美元。",
+     "12億美元", "Nvidia"),
+    # a company's own figure in a sentence naming no one, after a sentence of the same paragraph
+    # that opens with another company: that one (the topic carries over)
+    ("廣達11月營收創新高，廣達股價大漲。緯創11月營收約2,800億元，月增五成；今年前11月營收1.9兆元。",
+     "1.9兆元", "Wistron"),
+    ("腾讯第三季度营收增长，腾讯股价上涨。阿里巴巴本季营收2478亿元，同比增长5%；前三季度营收7000亿元。",
+     "7000亿元", "Alibaba"),
+    ("Quanta's sales rose, and Quanta shares jumped. Wistron posted record November sales. "
+     "Revenue for the first eleven months reached $60 billion.", "$60 billion", "Wistron"),
+    # a one-off charge is the company's own figure too
+    ("Meta beat revenue forecasts, and Meta raised its outlook; rival Google also rose. "
+     "Net income fell after a one-off charge of $12 billion.", "$12 billion", "Meta"),
+    ("阿里巴巴公布财报，阿里巴巴股价上涨，腾讯同日下跌。本季计提减值费用30亿元。", "30亿元", "Alibaba"),
+    ("台積電公布財報，台積電股價上漲，鴻海同日下跌。本季認列減值費用新台幣50億元。", "50億元", "TSMC"),
+    # a figure named again in a sentence naming no one keeps its subject
+    ("Anthropic will spend $50 billion on US data centers. Amazon remains its main cloud partner. "
+     "The $50 billion figure is modest next to rivals.", "The $50 billion", "Anthropic"),
+    ("百度将投入200亿元建设智算中心。阿里巴巴也在扩张。这笔200亿元的投资将分三年到位。", "这笔200亿元", "Baidu"),
+    ("中華電信將投資新台幣150億元建置AI資料中心。台積電同日公布營收。這筆150億元投資預計三年完成。",
+     "這筆150億元", "Chunghwa Telecom"),
+])
+def test_subject_from_the_article(text, core, subject):
+    core_start = text.index(core)
+    digits = next(i for i in range(core_start, len(text)) if text[i].isdigit() or text[i] in "$€")
+    start = digits
+    found = [c for c in extract_claims(text) if c.start <= start < c.end]
+    assert found, f"no claim at {core!r}"
+    assert found[0].subject == subject
+
+
+@pytest.mark.parametrize("text,first,second", [
+    ("緯創與英業達10月營收分別為新台幣2,000億元及600億元。", ("2,000億元", "Wistron"), ("600億元", "Inventec")),
+    ("阿里巴巴和腾讯本季资本开支分别为380亿元和230亿元。", ("380亿元", "Alibaba"), ("230亿元", "Tencent")),
+    ("Microsoft and Meta reported capital expenditures of $34.9 billion and $19.4 billion, respectively.",
+     ("$34.9 billion", "Microsoft"), ("$19.4 billion", "Meta")),
+])
+def test_respectively_pairs_figures_with_organisations(text, first, second):
+    for core, subject in (first, second):
+        assert _subject_of(text, core) == subject
