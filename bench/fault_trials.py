@@ -401,13 +401,13 @@ def main() -> int:
     if drop and not args.keep:
         drop()
     wall = time.monotonic() - t0
-    print(f"processes: " + ", ".join(f"{k} {v}" for k, v in sorted(t.exits.items()))
+    print("processes: " + ", ".join(f"{k} {v}" for k, v in sorted(t.exits.items()))
           + (f"; PostgreSQL restarts {t.restarts}" if args.pg_restart_cmd else ""))
     print(f"runs: {', '.join(f'{k} {v}' for k, v in sorted(f['runs'].items()))}; running {f['running_runs']}, "
           f"leases held {f['leases_held']}, pending {f['pending']}, error pages {f['error_pages']}")
     print(f"stored: {f['articles']} articles, {f['claims']} claims, {f['facts']} facts; "
           f"{fetches} article requests for {args.pages} pages")
-    print(f"duplicates by kind: " + ", ".join(f"{k} {f[k]}" for k in (
+    print("duplicates by kind: " + ", ".join(f"{k} {f[k]}" for k in (
         "dup_urls", "dup_article_pages", "dup_article_texts", "pages_sharing_article", "dup_claims",
         "facts_overcounted")))
     ok = (f["lost"] == 0 and f["duplicates"] == 0 and f["integrity"] in ("ok", "n/a")

@@ -59,7 +59,7 @@ def _fy(m, today):
     return f"FY{m[1]}"
 
 
-@_rule(rf"\bFY\s?'?(\d{{2}})\b")
+@_rule(r"\bFY\s?'?(\d{2})\b")
 def _fy2(m, today):
     return f"FY20{m[1]}"
 

@@ -23,6 +23,7 @@ about 0.2 ms.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 from nlp import lexicon
@@ -81,6 +82,11 @@ def score(text: str, lang: str, title: str | None = None) -> TopicScore:
     """
     lex = lexicon.topic()
     p = lex.params
+    # Compatibility forms read as what they stand for: full-width Latin (ＡＩ晶片, ＧＰＵ, as
+    # Taiwanese and Hong Kong papers print them) and Kangxi radicals from PDFs. Only counts are
+    # taken here, so no offsets need keeping.
+    text = unicodedata.normalize("NFKC", text)
+    title = unicodedata.normalize("NFKC", title) if title else title
     body, latin_words = _mentions(text, lex)
     heading = _mentions(title, lex)[0] if title else []
 

@@ -6,7 +6,6 @@ so that a regression fails the test instead of filling the machine or hanging th
 from __future__ import annotations
 
 import os
-import re
 import resource
 import socket
 import subprocess
@@ -333,7 +332,7 @@ def test_database_password_never_printed_when_it_cannot_connect(form):
            else f"postgresql://cw@127.0.0.1:{port}/cw?password=s3cretpw")
     for args in (["claims", "--db", url], ["db", "upgrade", "--db", url, "-v"]):
         r = cli(*args)
-        line = one_line_error(r, 2, f"127.0.0.1:{port}/cw", "***")
+        one_line_error(r, 2, f"127.0.0.1:{port}/cw", "***")
         assert "s3cretpw" not in r.stderr + r.stdout, show(r)
     r = cli("status", env={"COMPUTEWATCH_DB": url})
     assert r.returncode == 2 and "s3cretpw" not in r.stderr + r.stdout, show(r)

@@ -7,17 +7,13 @@ records, and pages from a domain nobody listed.
 """
 from __future__ import annotations
 
-import gzip
 import io
-import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from crawl_helpers import EXPECTED, FIXTURE, ROOT, cli_env, query, run_cli
 

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from crawl_helpers import query, run_cli
+from crawl_helpers import run_cli
 from web_helpers import HOSTILE_TITLE, fill, get, get_json, served
 
 
