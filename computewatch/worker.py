@@ -30,6 +30,19 @@ RETRY_SECONDS = (1, 2, 5, 10, 30)   # waits after successive database faults
 STATS_EVERY = 600.0             # seconds between planner statistics refreshes (SQLite's ANALYZE)
 
 
+# Workers scale by processes, one a core: a worker's math libraries (numpy's BLAS under spaCy)
+# each starting a thread a core would have two workers on two cores fight over them
+# (bench/scale_bench.py on 2 cores: two workers 1.14-1.16x one without this, 1.39-1.62x with it;
+# the bench is noisy at this size). A user's own setting is kept.
+_THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_thread_per_process() -> None:
+    """Before the models are imported: the math libraries of this process use one thread."""
+    for name in _THREAD_LIMITS:
+        os.environ.setdefault(name, "1")
+
+
 def new_owner() -> str:
     """Who holds a lease: host, pid and a nonce (a pid may come back after a restart)."""
     return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -236,6 +249,7 @@ def run_worker(conf, batch: int = DEFAULT_BATCH, once: bool = False,
     from nlp import EXTRACTOR_VERSION
     from storage.db import open_database
 
+    one_thread_per_process()
     parent = os.getppid()
     if exit_with_parent:
         die_with_parent()
@@ -289,6 +303,7 @@ def _crawl_worker_main(db_url: str, lease: float, batch: int, parent_pid: int, f
     die_with_parent()
     if os.getppid() != parent_pid:        # the parent died before prctl took effect
         return
+    one_thread_per_process()
     stopped: list = []
     stop_on_signals(stopped)
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # the crawl decides (it sets `stop`)
