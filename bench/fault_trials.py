@@ -52,7 +52,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -328,21 +327,11 @@ def _integrity(conn) -> str:
 
 
 def fresh_pg_database(url: str) -> tuple[str, callable]:
-    """A new database on the server `url` names (the tests' way: tests/conftest.py)."""
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
+    """A new database on the server `url` names (tests/pg_helpers.py, as the tests make theirs)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg_helpers import fresh_pg_database as fresh
 
-    name = f"cw_trials_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
+    return fresh(url, "cw_trials")
 
 
 def main() -> int:

@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,20 +40,9 @@ def start_own_postgres() -> tuple[str, callable]:
 
 
 def fresh_database(server_url: str) -> tuple[str, callable]:
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
+    from pg_helpers import fresh_pg_database
 
-    name = f"cw_scale_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False), drop
+    return fresh_pg_database(server_url, "cw_scale")
 
 
 def processed(url: str) -> int:

@@ -15,7 +15,6 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 # --------------------------------------------------------------------------- databases
 
-import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -24,20 +23,9 @@ PG_URL = os.environ.get("COMPUTEWATCH_TEST_PG_URL")
 
 def _fresh_pg_database() -> tuple[str, callable]:
     """A new, empty PostgreSQL database on the test server, and how to drop it."""
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
+    from pg_helpers import fresh_pg_database
 
-    name = f"cw_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
+    return fresh_pg_database(PG_URL)
 
 
 def _require_pg():
